@@ -1,0 +1,32 @@
+"""Typed settings, the defaults file and logging setup. Imports nothing else of ours."""
+
+from config.errors import ConfigError, PathSentryError
+from config.settings import (
+    DbSettings,
+    DicomSettings,
+    ExportDestination,
+    ExportSettings,
+    InferenceSettings,
+    Settings,
+    StorageSettings,
+    TriageSettings,
+    WebSettings,
+)
+from config.loading import clear_settings_cache, get_settings, load_settings
+
+__all__ = [
+    "ConfigError",
+    "DbSettings",
+    "DicomSettings",
+    "ExportDestination",
+    "ExportSettings",
+    "InferenceSettings",
+    "PathSentryError",
+    "Settings",
+    "StorageSettings",
+    "TriageSettings",
+    "WebSettings",
+    "clear_settings_cache",
+    "get_settings",
+    "load_settings",
+]

@@ -1,0 +1,282 @@
+"""The typed settings model: one section per part of the service."""
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WSI_STORAGE = "1.2.840.10008.5.1.4.1.1.77.1.6"
+
+# Transfer syntaxes that slide scanners and converters use for whole-slide images.
+SCANNER_TRANSFER_SYNTAXES = [
+    "1.2.840.10008.1.2.4.50",  # JPEG baseline
+    "1.2.840.10008.1.2.4.90",  # JPEG 2000 lossless
+    "1.2.840.10008.1.2.4.91",  # JPEG 2000
+    "1.2.840.10008.1.2.4.201",  # HTJ2K lossless
+    "1.2.840.10008.1.2.4.202",  # HTJ2K lossless RPCL
+    "1.2.840.10008.1.2.4.203",  # HTJ2K
+    "1.2.840.10008.1.2.4.80",  # JPEG-LS lossless
+    "1.2.840.10008.1.2.4.81",  # JPEG-LS near-lossless
+    "1.2.840.10008.1.2.1",  # explicit VR little endian
+    "1.2.840.10008.1.2",  # implicit VR little endian
+]
+
+_UID = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:[0-9]+)?)$")
+
+
+def _check_ae_title(value: str) -> str:
+    if not 1 <= len(value.strip()) <= 16 or "\\" in value or not value.isascii():
+        raise ValueError("an AE title has 1 to 16 ASCII characters and no backslash")
+    if any(not ch.isprintable() for ch in value):
+        raise ValueError("an AE title has no control characters")
+    return value.strip()
+
+
+def _check_uid(value: str) -> str:
+    if len(value) > 64 or not _UID.match(value):
+        raise ValueError("a UID is up to 64 digits and dots, without leading zeros")
+    return value
+
+
+AeTitle = Annotated[str, Field(min_length=1, max_length=16)]
+Seconds = Annotated[float, Field(gt=0)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Section(BaseModel):
+    """A settings section: unknown keys are refused so that typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TlsSettings(Section):
+    """Optional TLS for the DICOM listener."""
+
+    enabled: bool = False
+    certificate: Path | None = None
+    private_key: Path | None = None
+    client_ca: Path | None = Field(
+        default=None, description="CA bundle that client certificates must chain to"
+    )
+    require_client_certificate: bool = False
+
+    @model_validator(mode="after")
+    def _files_when_enabled(self) -> "TlsSettings":
+        if self.enabled and (self.certificate is None or self.private_key is None):
+            raise ValueError("TLS needs both certificate and private_key")
+        if self.require_client_certificate and self.client_ca is None:
+            raise ValueError("require_client_certificate needs client_ca")
+        return self
+
+
+class DicomSettings(Section):
+    """The DICOM listener (storage SCP) that scanners and PACS routers send slides to."""
+
+    ae_title: AeTitle = "PATHSENTRY"
+    host: str = "0.0.0.0"  # noqa: S104 - scanners on the hospital network must reach us
+    port: Port = 11112
+    max_pdu_size: Annotated[int, Field(ge=4096)] = 4 * 1024 * 1024
+    allowed_sop_classes: list[str] = Field(default_factory=lambda: [WSI_STORAGE])
+    transfer_syntaxes: list[str] = Field(default_factory=lambda: list(SCANNER_TRANSFER_SYNTAXES))
+    allowed_calling_ae_titles: list[str] = Field(
+        default_factory=list, description="empty: any calling AE title is accepted"
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list, description="empty: any peer address is accepted"
+    )
+    require_called_ae_title: bool = True
+    max_associations: Annotated[int, Field(ge=1, le=1000)] = 16
+    acse_timeout_s: Seconds = 30.0
+    dimse_timeout_s: Seconds = 600.0
+    network_timeout_s: Seconds = 600.0
+    min_free_space_mb: Annotated[int, Field(ge=0)] = 1024
+    slide_quiet_period_s: Seconds = 60.0
+    tls: TlsSettings = TlsSettings()
+
+    @field_validator("ae_title")
+    @classmethod
+    def _ae_title(cls, value: str) -> str:
+        return _check_ae_title(value)
+
+    @field_validator("allowed_calling_ae_titles")
+    @classmethod
+    def _calling_titles(cls, value: list[str]) -> list[str]:
+        return [_check_ae_title(title) for title in value]
+
+    @field_validator("allowed_sop_classes", "transfer_syntaxes")
+    @classmethod
+    def _uids(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("the list may not be empty")
+        return [_check_uid(uid) for uid in value]
+
+
+class StorageSettings(Section):
+    """Where received slides, outputs and (by default) the database live."""
+
+    data_dir: Path = Path("~/.local/share/pathsentry")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def incoming_dir(self) -> Path:
+        return self.data_dir / "incoming"
+
+    @property
+    def slides_dir(self) -> Path:
+        return self.data_dir / "slides"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.data_dir / "results"
+
+
+class DbSettings(Section):
+    """The database: SQLite in the data directory unless a URL is given."""
+
+    url: str = Field(default="", description="empty: SQLite file in the data directory")
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_dialect(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("use a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+
+class InferenceSettings(Section):
+    """The segmentation network and how slides are tiled for it (numbers from Song et al.)."""
+
+    weights: Path | None = Field(default=None, description="empty: the bundled demo model")
+    device: str = "auto"
+    precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    analysis_spacing_um: Annotated[float, Field(gt=0.05, lt=50)] = 0.476
+    tile_size: Annotated[int, Field(ge=64, le=8192)] = 2200
+    tile_keep: Annotated[int, Field(ge=32, le=8192)] = 2000
+    batch_size: Annotated[int, Field(ge=1, le=256)] = 4
+    top_k: Annotated[int, Field(ge=1)] = 1000
+    compile: bool = False
+    reader_threads: Annotated[int, Field(ge=1, le=64)] = 4
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not _DEVICE.match(value):
+            raise ValueError("use auto, cpu, cuda or cuda:N")
+        return value
+
+    @model_validator(mode="after")
+    def _tile_geometry(self) -> "InferenceSettings":
+        margin = self.tile_size - self.tile_keep
+        if margin < 0 or margin % 2:
+            raise ValueError("tile_keep must not exceed tile_size, and their difference is even")
+        return self
+
+
+class TriageSettings(Section):
+    """How slide scores become worklist priority."""
+
+    threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+
+
+class DimseDestination(Section):
+    """A PACS that receives results by C-STORE."""
+
+    kind: Literal["dimse"]
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    ae_title: AeTitle
+    host: str
+    port: Port
+    calling_ae_title: AeTitle = "PATHSENTRY"
+
+    @field_validator("ae_title", "calling_ae_title")
+    @classmethod
+    def _ae_titles(cls, value: str) -> str:
+        return _check_ae_title(value)
+
+
+class DicomwebDestination(Section):
+    """A DICOMweb server that receives results by STOW-RS."""
+
+    kind: Literal["dicomweb"]
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    url: Annotated[str, Field(pattern=r"^https?://")]
+    token: SecretStr | None = Field(default=None, description="bearer token, if the server needs one")
+    timeout_s: Seconds = 120.0
+
+
+class FolderDestination(Section):
+    """A folder that receives result files (for a share that a PACS imports from)."""
+
+    kind: Literal["folder"]
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    path: Path
+
+
+ExportDestination = Annotated[
+    DimseDestination | DicomwebDestination | FolderDestination, Field(discriminator="kind")
+]
+
+
+class ExportSettings(Section):
+    """Where results go, and how hard we try."""
+
+    destinations: list[ExportDestination] = Field(default_factory=list)
+    max_attempts: Annotated[int, Field(ge=1, le=1000)] = 12
+    initial_backoff_s: Seconds = 5.0
+    max_backoff_s: Seconds = 900.0
+
+    @field_validator("destinations")
+    @classmethod
+    def _unique_names(cls, value: list[ExportDestination]) -> list[ExportDestination]:
+        names = [destination.name for destination in value]
+        if len(names) != len(set(names)):
+            raise ValueError(f"destination names must be unique, got {names}")
+        return value
+
+
+class WebSettings(Section):
+    """The web API and dashboard."""
+
+    host: str = "127.0.0.1"
+    port: Port = 8000
+    admin_token: SecretStr | None = Field(
+        default=None, description="seeds an admin bearer token at start-up"
+    )
+    refresh_seconds: Annotated[int, Field(ge=1, le=3600)] = 5
+
+
+class Settings(BaseSettings):
+    """Every setting of PathSentry; built only by `config.load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PATHSENTRY_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    dicom: DicomSettings = DicomSettings()
+    storage: StorageSettings = StorageSettings()
+    db: DbSettings = DbSettings()
+    inference: InferenceSettings = InferenceSettings()
+    triage: TriageSettings = TriageSettings()
+    export: ExportSettings = ExportSettings()
+    web: WebSettings = WebSettings()
+
+    @property
+    def database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        return self.db.url or f"sqlite:///{self.storage.data_dir / 'pathsentry.db'}"

@@ -1,0 +1,1 @@
+"""Database: SQLAlchemy models, sessions, worklist queries and Alembic migrations."""

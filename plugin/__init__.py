@@ -1,0 +1,1 @@
+"""The service: command line, wiring, job pipeline, workers, web API and dashboard."""

@@ -1,0 +1,52 @@
+"""The `pathsentry` command: one Typer app, with each command in its own module."""
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from config import PathSentryError, Settings, load_settings
+from config.log import configure_logging
+from plugin.commands import config_cmd, synth_cmd
+
+log = logging.getLogger(__name__)
+
+app = typer.Typer(
+    name="pathsentry",
+    help="PathSentry: AI triage for digital pathology, as a DICOM plugin beside your PACS.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.command("synth")(synth_cmd.synth)
+
+
+@app.callback()
+def _start(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="PATHSENTRY_CONFIG",
+            help="TOML file that overrides config/default.toml (environment wins over both).",
+        ),
+    ] = None,
+) -> None:
+    """Load the settings and configure logging once, before any command runs."""
+    settings: Settings = load_settings(config)
+    configure_logging(settings.log_level)
+    ctx.obj = settings
+
+
+def main() -> None:
+    """Run the command line; errors we expect become one clear line and exit status 2."""
+    try:
+        app()
+    except PathSentryError as error:
+        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(2)

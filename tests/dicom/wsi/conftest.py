@@ -27,7 +27,7 @@ class WrittenSlide:
 def write_slide(folder: Path, spec: PyramidSpec, seed: int = 3) -> WrittenSlide:
     renderer = ShapesRenderer(spec.width, spec.height)
     identity = synthetic_identity(seed, case="T-1", kind="test")
-    overview = renderer.region(0, 0, spec.width, spec.height)[::8, ::8].copy()
+    overview = renderer.region(0, 0, spec.width, spec.height)[::7, ::7].copy()
     paths = write_pyramid(
         folder,
         renderer,

@@ -5,8 +5,9 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from tests.dicom.conformance import assert_dciodvfy_clean, dciodvfy
-from tests.dicom.wsi.conftest import WrittenSlide
+from dicom.wsi import PyramidSpec
+from tests.dicom.conformance import assert_dcentvfy_clean, assert_dciodvfy_clean, dciodvfy
+from tests.dicom.wsi.conftest import WrittenSlide, write_slide
 
 NAMES = ["level-0", "level-1", "level-2", "level-3", "label", "overview"]
 
@@ -20,6 +21,19 @@ def test_every_file_passes_dciodvfy(slide: WrittenSlide, name: str) -> None:
     assert_dciodvfy_clean(path)
 
 
+def test_the_files_agree_on_patient_study_and_series(slide: WrittenSlide) -> None:
+    assert_dcentvfy_clean(slide.paths)
+
+
+def test_two_slides_of_one_case_agree_on_patient_and_study(
+    slide: WrittenSlide, tmp_path: Path
+) -> None:
+    other = write_slide(tmp_path, PyramidSpec(640, 400, tile_size=128), seed=4)
+    assert other.identity.study_uid == slide.identity.study_uid
+    assert other.identity.series_uid != slide.identity.series_uid
+    assert_dcentvfy_clean([*slide.paths, *other.paths])
+
+
 def test_the_helper_fails_on_a_broken_file(slide: WrittenSlide, tmp_path: Path) -> None:
     dataset = pydicom.dcmread(slide.folder / "level-1.dcm")
     del dataset.ContainerIdentifier
@@ -28,3 +42,13 @@ def test_the_helper_fails_on_a_broken_file(slide: WrittenSlide, tmp_path: Path) 
     dataset.save_as(broken)
     with pytest.raises(AssertionError, match="ContainerIdentifier"):
         assert_dciodvfy_clean(broken)
+
+
+def test_the_helper_fails_on_files_that_disagree(slide: WrittenSlide, tmp_path: Path) -> None:
+    dataset = pydicom.dcmread(slide.folder / "level-3.dcm")
+    dataset.PatientName = "OTHER^PATIENT"
+    dataset.SOPInstanceUID = dataset.SOPInstanceUID + ".1"
+    other = tmp_path / "other.dcm"
+    dataset.save_as(other)
+    with pytest.raises(AssertionError, match="PatientName"):
+        assert_dcentvfy_clean([slide.folder / "level-0.dcm", other])

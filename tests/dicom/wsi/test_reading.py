@@ -68,8 +68,8 @@ def test_label_and_overview_read_back(slide: WrittenSlide, wsi: WsiDicom) -> Non
     label = np.asarray(wsi.read_label().convert("RGB"))
     overview = np.asarray(wsi.read_overview().convert("RGB"))
     assert label.shape == (512, 512, 3)
-    assert overview.shape == (192, 256, 3)
-    expected = slide.renderer.whole()[::8, ::8]
+    assert overview.shape == (220, 293, 3)  # an odd width, padded to even in the frame
+    expected = slide.renderer.whole()[::7, ::7]
     mean, _ = jpeg_error(overview, expected)
     assert mean < 3
 

@@ -5,6 +5,8 @@ Usage: PYTHONPATH=. python bench/wsi_write.py [--width 32768] [--height 16384] [
 
 import argparse
 import json
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from dicom.wsi import PyramidSpec, synthetic_identity, write_pyramid
+from dicom.wsi.writer import MAX_ENCODER_THREADS
 
 
 class TexturedRenderer:
@@ -39,6 +42,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=16384)
     parser.add_argument("--tile-size", type=int, default=512)
     parser.add_argument("--quality", type=int, default=90)
+    parser.add_argument("--threads", type=int, default=None, help="JPEG threads (default: CPUs)")
     args = parser.parse_args()
     spec = PyramidSpec(args.width, args.height, tile_size=args.tile_size, jpeg_quality=args.quality)
     renderer = TexturedRenderer()
@@ -48,7 +52,9 @@ def main() -> None:
     render_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        paths = write_pyramid(Path(folder), renderer, spec, synthetic_identity(0))
+        paths = write_pyramid(
+            Path(folder), renderer, spec, synthetic_identity(0), threads=args.threads
+        )
         total_s = time.perf_counter() - started
         sizes = {path.name: path.stat().st_size for path in paths}
     megapixels = spec.width * spec.height / 1e6
@@ -63,6 +69,10 @@ def main() -> None:
                 "megapixels_per_s": round(megapixels / total_s, 1),
                 "render_seconds": round(render_s, 3),
                 "megapixels_per_s_without_render": round(megapixels / (total_s - render_s), 1),
+                "cpus": os.cpu_count(),
+                "threads": args.threads or min(os.cpu_count() or 1, MAX_ENCODER_THREADS),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "strip_mb": round(spec.width * spec.tile_size * 3 / 2**20, 1),
                 "file_bytes": sizes,
                 "total_bytes": sum(sizes.values()),
             },

@@ -54,23 +54,45 @@ def write_pyramid(
     The renderer is asked for one full-width row of tiles at a time, in order, from one worker
     thread (the next strip renders while the last is encoded), so memory stays at a few strips
     however large the slide is. `threads` JPEG-encode tiles in parallel (default: the CPU
-    count, at most MAX_ENCODER_THREADS). Returns the written paths, base level first.
+    count, at most MAX_ENCODER_THREADS). Each file appears complete or not at all; when the
+    writing fails, none of the files of this slide are left. Returns the written paths, base
+    level first.
     """
+    extras = _extra_images(spec, label, overview)
+    paths = [out_dir / f"level-{index}.dcm" for index in range(len(spec.levels))]
+    paths += [out_dir / f"{image.role}.dcm" for image, _ in extras]
     out_dir.mkdir(parents=True, exist_ok=True)
     slide = slide_dataset(identity)
     workers = threads or min(os.cpu_count() or 1, MAX_ENCODER_THREADS)
-    with ThreadPoolExecutor(workers, thread_name_prefix="jpeg") as executor:
-        encoder = TileEncoder(spec.jpeg_quality, executor)
-        paths = _write_levels(out_dir, render, spec, identity, slide, encoder)
-        extras = [("label", ImageFlavor.LABEL, label), ("overview", ImageFlavor.OVERVIEW, overview)]
-        for role, flavor, pixels in extras:
-            if pixels is not None:
-                image = single_frame_image(role, flavor, pixels, spec.base, len(paths) + 1)
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix="jpeg") as executor:
+            encoder = TileEncoder(spec.jpeg_quality, executor)
+            _write_levels(out_dir, render, spec, identity, slide, encoder)
+            for image, pixels in extras:
                 with FrameSpool(out_dir) as spool:
                     _fill(LevelSink(image.geometry, spool, encoder), iter([pixels]))
-                    paths.append(_write_image(out_dir, slide, identity, image, spool))
+                    _write_image(out_dir, slide, identity, image, spool)
+    except BaseException:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise
     log.info("wrote a %d x %d slide as %d files", spec.width, spec.height, len(paths))
     return paths
+
+
+def _extra_images(
+    spec: PyramidSpec, label: np.ndarray | None, overview: np.ndarray | None
+) -> list[tuple[ImageDescription, np.ndarray]]:
+    """The label and overview to write after the levels, checked before anything is written."""
+    extras: list[tuple[ImageDescription, np.ndarray]] = []
+    for role, flavor, pixels in (
+        ("label", ImageFlavor.LABEL, label),
+        ("overview", ImageFlavor.OVERVIEW, overview),
+    ):
+        if pixels is not None:
+            number = len(spec.levels) + len(extras) + 1
+            extras.append((single_frame_image(role, flavor, pixels, spec.base, number), pixels))
+    return extras
 
 
 def _write_levels(
@@ -80,17 +102,15 @@ def _write_levels(
     identity: SlideIdentity,
     slide: Dataset,
     encoder: TileEncoder,
-) -> list[Path]:
+) -> None:
     """Streams the base strips through the cascade of levels, then writes one file per level."""
     levels = spec.levels
     with ExitStack() as stack:
         spools = [stack.enter_context(FrameSpool(out_dir)) for _ in levels]
         with ThreadPoolExecutor(1, thread_name_prefix="render") as renderer:
             _fill(_chain(levels, spools, encoder), _base_strips(render, spec, renderer))
-        return [
+        for index, spool in enumerate(spools):
             _write_image(out_dir, slide, identity, _level_image(spec, index), spool)
-            for index, spool in enumerate(spools)
-        ]
 
 
 def _level_image(spec: PyramidSpec, index: int) -> ImageDescription:
@@ -154,8 +174,7 @@ def _write_image(
     identity: SlideIdentity,
     image: ImageDescription,
     spool: FrameSpool,
-) -> Path:
+) -> None:
     frames = FrameStatistics(len(spool.item_lengths), spool.encoded_bytes)
-    path = out_dir / f"{image.role}.dcm"
-    write_encapsulated(path, image_dataset(slide, identity, image, frames), spool)
-    return path
+    dataset = image_dataset(slide, identity, image, frames)
+    write_encapsulated(out_dir / f"{image.role}.dcm", dataset, spool)

@@ -6,12 +6,22 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
+from pydicom.dataset import Dataset
 from wsidicom import WsiDicom
 
 import dicom.wsi.encapsulated
-from dicom.wsi import PyramidSpec, SlideWriteError, synthetic_identity, write_pyramid
+import dicom.wsi.writer
+from dicom.wsi import (
+    PyramidSpec,
+    SlideWriteError,
+    make_label_image,
+    synthetic_identity,
+    write_pyramid,
+)
+from dicom.wsi.spool import FrameSpool
 from tests.dicom.conformance import assert_dciodvfy_clean
 from tests.dicom.wsi.conftest import WrittenSlide, write_slide
+from tests.dicom.wsi.renderers import ShapesRenderer
 
 
 def test_the_renderer_is_asked_for_full_width_strips_in_order(slide: WrittenSlide) -> None:
@@ -58,6 +68,46 @@ def test_a_bad_renderer_is_refused_and_leaves_no_files(tmp_path: Path) -> None:
     with pytest.raises(SlideWriteError, match="uint8 RGB array of shape"):
         write_pyramid(tmp_path, wrong_shape, PyramidSpec(512, 512), synthetic_identity(1))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_renderer_failing_midway_leaves_no_files(tmp_path: Path) -> None:
+    renderer = ShapesRenderer(512, 1024)
+
+    def failing(x: int, y: int, width: int, height: int) -> np.ndarray:
+        if y >= 768:
+            raise RuntimeError("renderer broke")
+        return renderer(x, y, width, height)
+
+    spec = PyramidSpec(512, 1024, tile_size=256, min_level_size=32)
+    identity = synthetic_identity(1)
+    with pytest.raises(RuntimeError, match="renderer broke"):
+        write_pyramid(tmp_path, failing, spec, identity, label=make_label_image(identity))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_after_some_files_removes_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = dicom.wsi.writer.write_encapsulated
+
+    def disk_full_at_level_2(path: Path, dataset: Dataset, spool: FrameSpool) -> None:
+        if path.name == "level-2.dcm":
+            raise OSError("No space left on device")
+        real_write(path, dataset, spool)
+
+    monkeypatch.setattr(dicom.wsi.writer, "write_encapsulated", disk_full_at_level_2)
+    with pytest.raises(OSError, match="No space"):
+        write_slide(tmp_path, PyramidSpec(640, 400, tile_size=128))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_label_is_refused_before_anything_is_rendered(tmp_path: Path) -> None:
+    renderer = ShapesRenderer(512, 512)
+    label = np.zeros((64, 64, 3), dtype=np.float32)
+    with pytest.raises(SlideWriteError, match="label must be a uint8 RGB array"):
+        write_pyramid(tmp_path, renderer, PyramidSpec(512, 512), synthetic_identity(1), label=label)
+    assert renderer.calls == []
+    assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
 
 
 def striped(x: int, y: int, width: int, height: int) -> np.ndarray:

@@ -54,14 +54,7 @@ def synthetic_identity(seed: int, case: str | None = None, kind: str = "") -> Sl
     `kind` (for example "malignant") goes into the series description and the series UIDs, so
     two kinds made with one seed never collide.
     """
-    if not 0 <= seed < _MAX_SEED:
-        raise SlideWriteError(f"seed must be 0 to {_MAX_SEED - 1}; got {seed}")
-    case = f"{seed:04d}" if case is None else case
-    if not _CASE.match(case):
-        raise SlideWriteError(
-            f"case must be 1 to 12 letters, digits or '-' (starting with a letter or digit); "
-            f"got {case!r}"
-        )
+    case = _checked_case(seed, case)
     if not _KIND.match(kind):
         raise SlideWriteError(
             f"kind must be at most 24 letters, digits, spaces or _.()-; got {kind!r}"
@@ -91,6 +84,19 @@ def synthetic_identity(seed: int, case: str | None = None, kind: str = "") -> Sl
         specimen_uid=derived_uid(series_uid, "specimen"),
         acquisition_datetime=study_datetime + datetime.timedelta(minutes=10 + seed % 600),
     )
+
+
+def _checked_case(seed: int, case: str | None) -> str:
+    """The case, by default the seed written with at least four digits."""
+    if not 0 <= seed < _MAX_SEED:
+        raise SlideWriteError(f"seed must be 0 to {_MAX_SEED - 1}; got {seed}")
+    case = f"{seed:04d}" if case is None else case
+    if not _CASE.match(case):
+        raise SlideWriteError(
+            f"case must be 1 to 12 letters, digits or '-' (starting with a letter or digit); "
+            f"got {case!r}"
+        )
+    return case
 
 
 def _study_datetime(case: str) -> datetime.datetime:

@@ -3,6 +3,7 @@
 import numpy as np
 import pydicom
 import pytest
+from pydicom.pixels.utils import pixel_array
 from wsidicom import WsiDicom
 
 from tests.dicom.wsi.conftest import WrittenSlide
@@ -74,10 +75,13 @@ def test_label_and_overview_read_back(slide: WrittenSlide, wsi: WsiDicom) -> Non
     assert mean < 3
 
 
+@pytest.mark.parametrize("plugin", ["pylibjpeg", "pillow"])
 @pytest.mark.parametrize("name", ["level-0", "level-3", "label", "overview"])
-def test_pydicom_decodes_every_frame(slide: WrittenSlide, name: str) -> None:
-    dataset = pydicom.dcmread(slide.folder / f"{name}.dcm")
-    frames = dataset.pixel_array.reshape(-1, dataset.Rows, dataset.Columns, 3)
+def test_pydicom_decodes_every_frame(slide: WrittenSlide, name: str, plugin: str) -> None:
+    path = slide.folder / f"{name}.dcm"
+    dataset = pydicom.dcmread(path, stop_before_pixels=True)
+    frames = pixel_array(path, decoding_plugin=plugin)
+    frames = frames.reshape(-1, dataset.Rows, dataset.Columns, 3)
     assert frames.shape[0] == dataset.NumberOfFrames
     assert frames.dtype == np.uint8
     assert frames.std() > 10  # real content, not a blank decode

@@ -88,7 +88,7 @@ def test_a_renderer_failing_midway_leaves_no_files(tmp_path: Path) -> None:
 def test_a_failure_after_some_files_removes_them_all(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_write = dicom.wsi.writer.write_encapsulated
+    real_write = dicom.wsi.encapsulated.write_encapsulated
 
     def disk_full_at_level_2(path: Path, dataset: Dataset, spool: FrameSpool) -> None:
         if path.name == "level-2.dcm":

@@ -102,6 +102,13 @@ def report_progress(
     return bool(_update_held(session, lease, values, Job.cancel_requested))
 
 
+def heartbeat(session: Session, lease: Lease, *, now: datetime | None = None) -> bool:
+    """Say the worker is still on the job; returns whether someone asked to cancel it."""
+    return bool(
+        _update_held(session, lease, {"heartbeat_at": now or utcnow()}, Job.cancel_requested)
+    )
+
+
 def complete(
     session: Session,
     lease: Lease,

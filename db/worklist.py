@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from db.errors import NotFoundError
 from db.exports import summarise
 from db.models import Case, Export, ExportState, Job, JobState, Result, Review, Slide, SlideState
 from db.results import current_job_ids
@@ -79,6 +80,7 @@ class WorklistFilter:
     search: str | None = None
     received_after: datetime | None = None
     received_before: datetime | None = None
+    case_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,14 @@ def worklist(
     return WorklistPage(total=total, offset=offset, limit=limit, entries=entries)
 
 
+def worklist_entry(session: Session, threshold: float, case_id: int) -> WorklistEntry:
+    """The worklist entry of one case (its priority, flags and slide states), or NotFoundError."""
+    page = worklist(session, threshold, WorklistFilter(case_id=case_id), limit=1)
+    if not page.entries:
+        raise NotFoundError("case", case_id)
+    return page.entries[0]
+
+
 def _slide_rows() -> sa.Select[*tuple[Any, ...]]:
     """One row per slide: its state and its current job, with that job's result."""
     current = current_job_ids()
@@ -243,6 +253,8 @@ def _conditions(ranked: sa.Subquery, filters: WorklistFilter) -> list[sa.ColumnE
         conditions.append(
             sa.or_(*(sa.func.lower(column).contains(needle, autoescape=True) for column in columns))
         )
+    if filters.case_id is not None:
+        conditions.append(ranked.c.id == filters.case_id)
     if filters.received_after is not None:
         conditions.append(ranked.c.received_at >= filters.received_after)
     if filters.received_before is not None:

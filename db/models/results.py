@@ -46,6 +46,16 @@ class Result(Base):
         back_populates="result", order_by="Export.id", cascade="all, delete-orphan"
     )
 
+    @property
+    def has_thumbnail(self) -> bool:
+        """Whether the pipeline wrote a thumbnail for the dashboard."""
+        return self.thumbnail_path is not None
+
+    @property
+    def has_heatmap(self) -> bool:
+        """Whether the pipeline wrote a probability heatmap for the dashboard."""
+        return self.heatmap_path is not None
+
 
 class Export(Base):
     """Delivery of one result to one destination, retried with bounded back-off."""

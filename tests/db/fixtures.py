@@ -75,10 +75,11 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 def _empty(url: str) -> None:
+    # DELETE is much faster than TRUNCATE on a handful of tiny tables.
     engine = sa.create_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     try:
         with engine.begin() as connection:
-            connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
     finally:
         engine.dispose()

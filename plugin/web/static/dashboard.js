@@ -60,7 +60,10 @@ function heatmapControls() {
     apply();
   });
   document.addEventListener("keydown", (event) => {
-    const typing = event.target.closest("input, textarea, select");
+    // Typing a comment must not switch the heatmap; a focused checkbox or slider may.
+    const typing = event.target.closest(
+      "input:not([type=checkbox]):not([type=range]), textarea, select",
+    );
     if (event.key.toLowerCase() !== "h" || typing || event.ctrlKey || event.metaKey || event.altKey) {
       return;
     }

@@ -1,6 +1,7 @@
 """Typed settings, the defaults file and logging setup. Imports nothing else of ours."""
 
 from config.errors import ConfigError, PathSentryError
+from config.loading import clear_settings_cache, get_settings, load_settings
 from config.settings import (
     DbSettings,
     DicomSettings,
@@ -13,7 +14,6 @@ from config.settings import (
     TriageSettings,
     WebSettings,
 )
-from config.loading import clear_settings_cache, get_settings, load_settings
 
 __all__ = [
     "ConfigError",

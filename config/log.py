@@ -6,8 +6,17 @@ import sys
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 # Libraries that log dataset contents (patient identifiers) at DEBUG or chatter at INFO.
-_QUIET_LIBRARIES = ("pynetdicom", "highdicom", "wsidicom", "PIL", "matplotlib", "httpx",
-                    "multipart", "alembic", "uvicorn.access")
+_QUIET_LIBRARIES = (
+    "pynetdicom",
+    "highdicom",
+    "wsidicom",
+    "PIL",
+    "matplotlib",
+    "httpx",
+    "multipart",
+    "alembic",
+    "uvicorn.access",
+)
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -224,7 +224,9 @@ class DicomwebDestination(Section):
     kind: Literal["dicomweb"]
     name: Annotated[str, Field(min_length=1, max_length=64)]
     url: Annotated[str, Field(pattern=r"^https?://")]
-    token: SecretStr | None = Field(default=None, description="bearer token, if the server needs one")
+    token: SecretStr | None = Field(
+        default=None, description="bearer token, if the server needs one"
+    )
     timeout_s: Seconds = 120.0
 
 

@@ -1,1 +1,1 @@
-"""Everything DICOM: the storage SCP, slide opening, SEG/SR writers, export and synthetic WSI files."""
+"""Everything DICOM: the SCP, slide opening, SEG/SR writers, export, synthetic WSI files."""

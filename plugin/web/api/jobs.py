@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
 from db import audit, jobs
 from db.models import JobState
@@ -48,7 +49,7 @@ def retry_job(job_id: int, session: SessionDep, user: AdminUser) -> JobPublic:
     return _audited(session, user.name, audit.Action.JOB_RETRY, job_id)
 
 
-def _audited(session: SessionDep, actor: str, action: audit.Action, job_id: int) -> JobPublic:
+def _audited(session: Session, actor: str, action: audit.Action, job_id: int) -> JobPublic:
     job = jobs.get_job(session, job_id)
     audit.record(session, actor, action, case_id=job.slide.case_id, slide_id=job.slide_id)
     session.commit()

@@ -33,7 +33,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def secrets(database: Database) -> dict[Role, str]:
+def token_of(database: Database) -> dict[Role, str]:
     """A token for each role, named after the role."""
     with database.session() as session:
         issued = {role: tokens.create_token(session, f"dr.{role}", role).secret for role in Role}

@@ -30,10 +30,10 @@ def _seed(database: Database, settings: Settings) -> dict[str, int]:
 
 
 def test_worklist_in_priority_order_with_slide_details(
-    client: TestClient, database: Database, settings: Settings, secrets: dict[Role, str]
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     _seed(database, settings)
-    response = client.get("/api/worklist", headers=bearer(secrets[Role.VIEWER]))
+    response = client.get("/api/worklist", headers=bearer(token_of[Role.VIEWER]))
     assert response.status_code == 200
     body = response.json()
     assert [item["accession_number"] for item in body["items"]] == ORDER
@@ -55,10 +55,10 @@ def test_worklist_in_priority_order_with_slide_details(
 
 
 def test_worklist_filters_and_paging(
-    client: TestClient, database: Database, settings: Settings, secrets: dict[Role, str]
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     _seed(database, settings)
-    headers = bearer(secrets[Role.VIEWER])
+    headers = bearer(token_of[Role.VIEWER])
     flagged = client.get(
         "/api/worklist?priority=suspicious&priority=attention", headers=headers
     ).json()
@@ -70,10 +70,10 @@ def test_worklist_filters_and_paging(
 
 
 def test_case_and_slide_detail_are_audited(
-    client: TestClient, database: Database, settings: Settings, secrets: dict[Role, str]
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     case_id = _seed(database, settings)["S26-0398"]
-    headers = bearer(secrets[Role.VIEWER])
+    headers = bearer(token_of[Role.VIEWER])
     case = client.get(f"/api/cases/{case_id}", headers=headers).json()
     assert (case["accession_number"], case["priority"], case["suspicious"]) == (
         "S26-0398",
@@ -100,10 +100,10 @@ def test_case_and_slide_detail_are_audited(
 
 
 def test_result_files_are_served_only_from_the_data_directory(
-    client: TestClient, database: Database, settings: Settings, secrets: dict[Role, str]
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     _seed(database, settings)
-    headers = bearer(secrets[Role.VIEWER])
+    headers = bearer(token_of[Role.VIEWER])
     with database.session() as session:
         result = session.query(Result).order_by(Result.id).first()
         assert result is not None
@@ -123,21 +123,21 @@ def test_result_files_are_served_only_from_the_data_directory(
 
 
 def test_job_progress_cancel_and_retry(
-    client: TestClient, database: Database, settings: Settings, secrets: dict[Role, str]
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     _seed(database, settings)
     with database.session() as session:
         running = jobs.list_jobs(session, states=[JobState.RUNNING])[0].id
         queued = jobs.list_jobs(session, states=[JobState.QUEUED])[0].id
-    job = client.get(f"/api/jobs/{running}", headers=bearer(secrets[Role.VIEWER])).json()
+    job = client.get(f"/api/jobs/{running}", headers=bearer(token_of[Role.VIEWER])).json()
     assert (job["state"], job["progress"], job["stage"]) == ("running", 0.62, "inferring")
     assert (
         client.post(
-            f"/api/jobs/{queued}/cancel", headers=bearer(secrets[Role.PATHOLOGIST])
+            f"/api/jobs/{queued}/cancel", headers=bearer(token_of[Role.PATHOLOGIST])
         ).status_code
         == 403
     )
-    admin = bearer(secrets[Role.ADMIN])
+    admin = bearer(token_of[Role.ADMIN])
     assert client.post(f"/api/jobs/{queued}/cancel", headers=admin).json()["state"] == "cancelled"
     assert (
         client.post(f"/api/jobs/{running}/cancel", headers=admin).json()["cancel_requested"] is True
@@ -148,10 +148,10 @@ def test_job_progress_cancel_and_retry(
 
 
 def test_export_retry(
-    client: TestClient, database: Database, settings: Settings, secrets: dict[Role, str]
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     _seed(database, settings)
-    viewer = bearer(secrets[Role.VIEWER])
+    viewer = bearer(token_of[Role.VIEWER])
     failed = client.get("/api/exports?state=failed", headers=viewer).json()
     assert [(e["destination"], e["attempts"], len(e["attempt_log"])) for e in failed] == [
         ("research-archive", 3, 3)
@@ -159,12 +159,12 @@ def test_export_retry(
     export_id = failed[0]["id"]
     assert (
         client.post(
-            f"/api/exports/{export_id}/retry", headers=bearer(secrets[Role.VIEWER])
+            f"/api/exports/{export_id}/retry", headers=bearer(token_of[Role.VIEWER])
         ).status_code
         == 403
     )
     retried = client.post(
-        f"/api/exports/{export_id}/retry", headers=bearer(secrets[Role.PATHOLOGIST])
+        f"/api/exports/{export_id}/retry", headers=bearer(token_of[Role.PATHOLOGIST])
     ).json()
     assert (retried["state"], retried["attempts"]) == ("pending", 0)
     with database.session() as session:
@@ -177,10 +177,10 @@ def test_export_retry(
 
 
 def test_reviews_are_recorded_with_agreement_and_audited(
-    client: TestClient, database: Database, settings: Settings, secrets: dict[Role, str]
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     case_id = _seed(database, settings)["S26-0412"]
-    headers = bearer(secrets[Role.PATHOLOGIST])
+    headers = bearer(token_of[Role.PATHOLOGIST])
     created = client.post(
         f"/api/cases/{case_id}/reviews",
         json={"decision": "malignant", "comment": "adenocarcinoma"},
@@ -199,7 +199,7 @@ def test_reviews_are_recorded_with_agreement_and_audited(
         "created_at": "",
     }
     listed = client.get(
-        f"/api/cases/{case_id}/reviews", headers=bearer(secrets[Role.VIEWER])
+        f"/api/cases/{case_id}/reviews", headers=bearer(token_of[Role.VIEWER])
     ).json()
     assert [r["decision"] for r in listed] == ["malignant"]
     assert (
@@ -215,7 +215,7 @@ def test_reviews_are_recorded_with_agreement_and_audited(
         == 404
     )
     audit_log = client.get(
-        f"/api/audit?case_id={case_id}", headers=bearer(secrets[Role.ADMIN])
+        f"/api/audit?case_id={case_id}", headers=bearer(token_of[Role.ADMIN])
     ).json()
     assert [(e["actor"], e["action"], e["detail"]) for e in audit_log] == [
         ("dr.pathologist", "review.create", "malignant")

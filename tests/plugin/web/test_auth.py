@@ -28,25 +28,25 @@ def test_no_token_is_401(client: TestClient, path: str) -> None:
 
 
 def test_unknown_and_revoked_tokens_are_401(
-    client: TestClient, database: Database, secrets: dict[Role, str]
+    client: TestClient, database: Database, token_of: dict[Role, str]
 ) -> None:
     assert client.get("/api/me", headers=bearer("pst_not-a-token")).status_code == 401
-    assert client.get("/api/me", headers={"Authorization": secrets[Role.ADMIN]}).status_code == 401
-    assert client.get("/api/me", headers=bearer(secrets[Role.ADMIN])).json() == {
+    assert client.get("/api/me", headers={"Authorization": token_of[Role.ADMIN]}).status_code == 401
+    assert client.get("/api/me", headers=bearer(token_of[Role.ADMIN])).json() == {
         "name": "dr.admin",
         "role": "admin",
     }
     with database.session() as session:
         tokens.revoke_token(session, "dr.admin")
         session.commit()
-    assert client.get("/api/me", headers=bearer(secrets[Role.ADMIN])).status_code == 401
+    assert client.get("/api/me", headers=bearer(token_of[Role.ADMIN])).status_code == 401
 
 
 def test_a_viewer_may_read_but_not_review(
-    client: TestClient, database: Database, secrets: dict[Role, str]
+    client: TestClient, database: Database, token_of: dict[Role, str]
 ) -> None:
     case_id = _case(database)
-    viewer = bearer(secrets[Role.VIEWER])
+    viewer = bearer(token_of[Role.VIEWER])
     assert client.get(f"/api/cases/{case_id}", headers=viewer).status_code == 200
     response = client.post(
         f"/api/cases/{case_id}/reviews", json={"decision": "benign"}, headers=viewer
@@ -57,7 +57,7 @@ def test_a_viewer_may_read_but_not_review(
         posted = client.post(
             f"/api/cases/{case_id}/reviews",
             json={"decision": "benign"},
-            headers=bearer(secrets[role]),
+            headers=bearer(token_of[role]),
         )
         assert posted.status_code == 201
 

@@ -24,7 +24,7 @@ def _accessions(html: str) -> list[str]:
 
 
 def test_pages_need_a_login_and_the_cookie_is_http_only(
-    client: TestClient, secrets: dict[Role, str]
+    client: TestClient, token_of: dict[Role, str]
 ) -> None:
     response = client.get("/cases/3?x=1", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (
@@ -35,7 +35,7 @@ def test_pages_need_a_login_and_the_cookie_is_http_only(
     assert bad.status_code == 401 and "not valid" in bad.text
     response = client.post(
         "/login",
-        data={"token": secrets[Role.VIEWER], "next": "//evil.example/"},
+        data={"token": token_of[Role.VIEWER], "next": "//evil.example/"},
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
@@ -47,11 +47,11 @@ def test_pages_need_a_login_and_the_cookie_is_http_only(
 
 
 def test_worklist_page_and_fragment_list_cases_in_priority_order(
-    client: TestClient, database: Database, settings: Settings, secrets: dict[Role, str]
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     with database.session() as session:
         seed_cases(session, settings.storage.data_dir)
-    _login(client, secrets[Role.VIEWER])
+    _login(client, token_of[Role.VIEWER])
     todo = [accession for accession in ORDER if accession != "S26-0388"]  # that one is reviewed
     assert _accessions(client.get("/").text) == todo
     assert _accessions(client.get("/fragments/worklist?view=all").text) == ORDER
@@ -60,7 +60,7 @@ def test_worklist_page_and_fragment_list_cases_in_priority_order(
 
 
 def test_text_from_dicom_is_escaped(
-    client: TestClient, database: Database, secrets: dict[Role, str]
+    client: TestClient, database: Database, token_of: dict[Role, str]
 ) -> None:
     hostile = "<script>alert('x')</script>"
     with database.session() as session:
@@ -69,21 +69,21 @@ def test_text_from_dicom_is_escaped(
         add_analysed_slide(session, case, 0.9).specimen_description = hostile
         session.commit()
         case_id = case.id
-    _login(client, secrets[Role.VIEWER])
+    _login(client, token_of[Role.VIEWER])
     for html in (client.get("/?view=all").text, client.get(f"/cases/{case_id}").text):
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
 
 
 def test_a_review_is_recorded_from_the_case_page_form(
-    client: TestClient, database: Database, secrets: dict[Role, str]
+    client: TestClient, database: Database, token_of: dict[Role, str]
 ) -> None:
     with database.session() as session:
         case = add_case(session)
         add_analysed_slide(session, case, 0.2)
         session.commit()
         case_id = case.id
-    _login(client, secrets[Role.PATHOLOGIST])
+    _login(client, token_of[Role.PATHOLOGIST])
     page = client.get(f"/cases/{case_id}").text
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
     assert csrf is not None and 'value="needs_ihc"' in page
@@ -107,12 +107,12 @@ def test_a_review_is_recorded_from_the_case_page_form(
 
 
 def test_viewers_get_no_review_buttons_and_cannot_post(
-    client: TestClient, database: Database, secrets: dict[Role, str]
+    client: TestClient, database: Database, token_of: dict[Role, str]
 ) -> None:
     with database.session() as session:
         case_id = add_case(session).id
         session.commit()
-    _login(client, secrets[Role.VIEWER])
+    _login(client, token_of[Role.VIEWER])
     page = client.get(f"/cases/{case_id}").text
     assert 'value="malignant"' not in page
     assert "can read cases but not review them" in page
@@ -125,11 +125,11 @@ def test_viewers_get_no_review_buttons_and_cannot_post(
 
 
 def test_case_page_shows_the_overlay_outputs_and_export_retry(
-    client: TestClient, database: Database, settings: Settings, secrets: dict[Role, str]
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     with database.session() as session:
         case_id = seed_cases(session, settings.storage.data_dir)["S26-0398"]
-    _login(client, secrets[Role.PATHOLOGIST])
+    _login(client, token_of[Role.PATHOLOGIST])
     page = client.get(f"/cases/{case_id}").text
     assert 'class="heatmap-toggle"' in page and "/files/heatmap" in page and "/files/seg" in page
     image = re.search(r'src="(/results/\d+/files/thumbnail)"', page)
@@ -152,14 +152,14 @@ def test_case_page_shows_the_overlay_outputs_and_export_retry(
         )
 
 
-def test_unknown_case_page_is_an_html_404(client: TestClient, secrets: dict[Role, str]) -> None:
-    _login(client, secrets[Role.VIEWER])
+def test_unknown_case_page_is_an_html_404(client: TestClient, token_of: dict[Role, str]) -> None:
+    _login(client, token_of[Role.VIEWER])
     response = client.get("/cases/424242")
     assert response.status_code == 404 and "Not found" in response.text
 
 
-def test_logout_forgets_the_cookie(client: TestClient, secrets: dict[Role, str]) -> None:
-    _login(client, secrets[Role.VIEWER])
+def test_logout_forgets_the_cookie(client: TestClient, token_of: dict[Role, str]) -> None:
+    _login(client, token_of[Role.VIEWER])
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/").text)
     assert csrf is not None
     response = client.post("/logout", data={"csrf": csrf.group(1)}, follow_redirects=False)

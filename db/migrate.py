@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -59,8 +58,3 @@ def require_current(database: Database) -> None:
             f"the database schema is at revision {current or '(empty)'}, this version of "
             f"PathSentry needs {head}: run `pathsentry db upgrade` (back up the database first)"
         )
-
-
-def has_tables(database: Database) -> bool:
-    """Whether any PathSentry table exists (a quick check before the first upgrade)."""
-    return bool(sa.inspect(database.engine).get_table_names())

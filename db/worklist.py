@@ -53,16 +53,6 @@ class SlideStatus(enum.StrEnum):
         """The slide has no AI result and none is coming: a person must look at it."""
         return self in (SlideStatus.FAILED, SlideStatus.NOT_EVALUABLE, SlideStatus.CANCELLED)
 
-    @property
-    def pending(self) -> bool:
-        """A result may still come."""
-        return self in (
-            SlideStatus.RECEIVING,
-            SlideStatus.WAITING,
-            SlideStatus.QUEUED,
-            SlideStatus.RUNNING,
-        )
-
 
 def slide_status(state: SlideState, job_state: JobState | None) -> SlideStatus:
     """The status of a slide in `state` whose current job is in `job_state` (None: no job)."""

@@ -193,6 +193,15 @@ class TriageSettings(Section):
     threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
+class JobSettings(Section):
+    """The durable job queue and its in-process workers."""
+
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    retry_delay_s: Annotated[float, Field(ge=0)] = 30.0
+    poll_interval_s: Seconds = 1.0
+    stale_after_s: Seconds = 600.0
+
+
 class DimseDestination(Section):
     """A PACS that receives results by C-STORE."""
 
@@ -275,6 +284,7 @@ class Settings(BaseSettings):
     db: DbSettings = DbSettings()
     inference: InferenceSettings = InferenceSettings()
     triage: TriageSettings = TriageSettings()
+    jobs: JobSettings = JobSettings()
     export: ExportSettings = ExportSettings()
     web: WebSettings = WebSettings()
 

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from config import PathSentryError, Settings, load_settings
 from config.log import configure_logging
-from plugin.commands import config_cmd, synth_cmd
+from plugin.commands import config_cmd, db_cmd, synth_cmd, token_cmd
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(token_cmd.app, name="token")
 app.command("synth")(synth_cmd.synth)
 
 

@@ -1,0 +1,358 @@
+"""The durable job queue: enqueue, claim atomically, report, finish, and recover after a crash.
+
+Every function works inside the caller's transaction and never commits: a worker commits
+after each call, so that a claim or a state change is durable before it goes on. A worker
+holds a job through a `Lease` (its name and the attempt number); a report on a job that was
+requeued or reset meanwhile raises LeaseLostError instead of overwriting someone else's run.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from db.errors import InvalidTransitionError, LeaseLostError, NotFoundError
+from db.models import Job, JobState, Result, utcnow
+from db.results import ResultValues, add_result
+
+FINAL_STATES = frozenset(
+    {JobState.DONE, JobState.FAILED, JobState.NOT_EVALUABLE, JobState.CANCELLED}
+)
+RETRYABLE_STATES = (JobState.FAILED, JobState.NOT_EVALUABLE, JobState.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A worker's hold on a running job: valid while the job runs under this worker and attempt."""
+
+    job_id: int
+    worker: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What `requeue_stale` did with jobs whose worker stopped: ids per outcome."""
+
+    requeued: tuple[int, ...]
+    failed: tuple[int, ...]
+    cancelled: tuple[int, ...]
+
+
+def enqueue(session: Session, slide_id: int, content_key: str, *, max_attempts: int) -> Job:
+    """Queue an analysis of a slide's content; the same (slide, key) returns the existing job."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Job)
+        .values(_new_job(slide_id, content_key, max_attempts))
+        .on_conflict_do_nothing(index_elements=["slide_id", "content_key"])
+    )
+    session.execute(statement)
+    query = sa.select(Job).where(Job.slide_id == slide_id, Job.content_key == content_key)
+    return session.scalars(query).one()
+
+
+def claim(session: Session, worker: str, *, now: datetime | None = None) -> Lease | None:
+    """Take the oldest due queued job for `worker`, atomically; None when nothing is due."""
+    now = now or utcnow()
+    candidate = aliased(Job)
+    # One statement: no other worker can take the same row between choosing and updating it.
+    # PostgreSQL skips rows that another worker is locking; SQLite serialises writers anyway.
+    oldest = (
+        sa.select(candidate.id)
+        .where(candidate.state == JobState.QUEUED)
+        .where(sa.or_(candidate.not_before.is_(None), candidate.not_before <= now))
+        .order_by(candidate.queued_at, candidate.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        sa.update(Job)
+        .where(Job.id == oldest, Job.state == JobState.QUEUED)
+        .values(
+            state=JobState.RUNNING,
+            worker=worker,
+            attempts=Job.attempts + 1,
+            progress=0.0,
+            stage="starting",
+            started_at=now,
+            heartbeat_at=now,
+            not_before=None,
+        )
+        .returning(Job.id, Job.attempts)
+    )
+    row = _execute(session, statement).first()
+    return None if row is None else Lease(row.id, worker, row.attempts)
+
+
+def report_progress(
+    session: Session, lease: Lease, fraction: float, stage: str, *, now: datetime | None = None
+) -> bool:
+    """Record progress (0..1) and a heartbeat; returns whether someone asked to cancel the job."""
+    values = {
+        "progress": min(max(fraction, 0.0), 1.0),
+        "stage": stage,
+        "heartbeat_at": now or utcnow(),
+    }
+    return bool(_update_held(session, lease, values, Job.cancel_requested))
+
+
+def heartbeat(session: Session, lease: Lease, *, now: datetime | None = None) -> bool:
+    """Say the worker is still on the job; returns whether someone asked to cancel it."""
+    return bool(
+        _update_held(session, lease, {"heartbeat_at": now or utcnow()}, Job.cancel_requested)
+    )
+
+
+def complete(
+    session: Session,
+    lease: Lease,
+    values: ResultValues,
+    destinations: Sequence[str],
+    *,
+    now: datetime | None = None,
+) -> Result:
+    """Mark the job done and record its result and pending exports, in one transaction."""
+    _finish(session, lease, JobState.DONE, None, now, progress=1.0, stage="done")
+    job = session.get(Job, lease.job_id)
+    assert job is not None  # _finish just updated it
+    return add_result(session, job, values, destinations)
+
+
+def fail(
+    session: Session,
+    lease: Lease,
+    reason: str,
+    *,
+    retry_after: timedelta | None,
+    now: datetime | None = None,
+) -> JobState:
+    """Record a failed attempt: queued again after `retry_after` while attempts remain, else failed.
+
+    `retry_after=None` fails the job for good (the error will not go away by trying again).
+    """
+    now = now or utcnow()
+    if retry_after is None:
+        return _finish(session, lease, JobState.FAILED, reason, now)
+    retryable = Job.attempts < Job.max_attempts
+    values: dict[str, Any] = {
+        "state": sa.case(
+            (retryable, _typed(JobState.QUEUED, Job.state)),
+            else_=_typed(JobState.FAILED, Job.state),
+        ),
+        "reason": reason,
+        "worker": None,
+        "not_before": sa.case((retryable, _typed(now + retry_after, Job.not_before))),
+        "finished_at": sa.case((retryable, None), else_=_typed(now, Job.finished_at)),
+    }
+    return JobState(_update_held(session, lease, values, Job.state))
+
+
+def mark_not_evaluable(
+    session: Session, lease: Lease, reason: str, *, now: datetime | None = None
+) -> None:
+    """The slide cannot be analysed (no tissue, unreadable): a person must look at it."""
+    _finish(session, lease, JobState.NOT_EVALUABLE, reason, now)
+
+
+def acknowledge_cancel(session: Session, lease: Lease, *, now: datetime | None = None) -> None:
+    """The worker stopped a job whose cancellation was requested."""
+    _finish(session, lease, JobState.CANCELLED, "cancelled on request", now)
+
+
+def release(session: Session, lease: Lease) -> None:
+    """Give a running job back to the queue without spending an attempt (the worker is stopping)."""
+    values = {
+        "state": JobState.QUEUED,
+        "worker": None,
+        "attempts": Job.attempts - 1,
+        "stage": "waiting (worker stopped)",
+        "progress": 0.0,
+    }
+    _update_held(session, lease, values, Job.id)
+
+
+def cancel(session: Session, job_id: int) -> JobState:
+    """Cancel a queued job now, or ask a running one to stop at its next progress report."""
+    queued = sa.update(Job).where(Job.id == job_id, Job.state == JobState.QUEUED)
+    done = {"state": JobState.CANCELLED, "reason": "cancelled on request", "finished_at": utcnow()}
+    if _execute(session, queued.values(done).returning(Job.id)).first() is not None:
+        return JobState.CANCELLED
+    running = sa.update(Job).where(Job.id == job_id, Job.state == JobState.RUNNING)
+    if _execute(session, running.values(cancel_requested=True).returning(Job.id)).first():
+        return JobState.RUNNING
+    job = get_job(session, job_id)
+    raise InvalidTransitionError(
+        f"job {job_id} is {job.state}: only queued or running jobs can be cancelled"
+    )
+
+
+def retry(session: Session, job_id: int, *, now: datetime | None = None) -> Job:
+    """Queue a failed, not-evaluable or cancelled job again, with its attempts counted afresh."""
+    statement = (
+        sa.update(Job)
+        .where(Job.id == job_id, Job.state.in_(RETRYABLE_STATES))
+        .values(_new_job_state(now or utcnow()))
+        .returning(Job.id)
+    )
+    if _execute(session, statement).first() is None:
+        job = get_job(session, job_id)
+        raise InvalidTransitionError(
+            f"job {job_id} is {job.state}: only failed, not-evaluable or cancelled jobs are retried"
+        )
+    return get_job(session, job_id)
+
+
+def requeue_stale(
+    session: Session, *, heartbeat_before: datetime, now: datetime | None = None
+) -> Recovered:
+    """Recover jobs left running by a worker that died (no heartbeat since `heartbeat_before`).
+
+    They are queued again while attempts remain; a job whose every attempt ended with its
+    worker gone fails (it probably crashes the process), and a job already asked to cancel is
+    cancelled. At start-up of the single-process service every running job is stale: pass now.
+    """
+    now = now or utcnow()
+    stale = sa.and_(
+        Job.state == JobState.RUNNING,
+        sa.or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < heartbeat_before),
+    )
+    cancelled = _recover(
+        session,
+        sa.and_(stale, Job.cancel_requested),
+        {
+            "state": JobState.CANCELLED,
+            "reason": "cancelled on request",
+            "finished_at": now,
+        },
+    )
+    failed = _recover(
+        session,
+        sa.and_(stale, Job.attempts >= Job.max_attempts),
+        {
+            "state": JobState.FAILED,
+            "finished_at": now,
+            "reason": "the worker stopped while analysing this slide on every attempt "
+            "(it may crash the service); look at the slide, then retry the job",
+        },
+    )
+    requeued = _recover(
+        session,
+        stale,
+        {
+            "state": JobState.QUEUED,
+            "worker": None,
+            "progress": 0.0,
+            "stage": "waiting (worker stopped)",
+            "reason": "the worker stopped while analysing this slide; queued again",
+        },
+    )
+    return Recovered(requeued=requeued, failed=failed, cancelled=cancelled)
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    """The job with this id, or NotFoundError."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFoundError("job", job_id)
+    return job
+
+
+def list_jobs(
+    session: Session, *, states: Sequence[JobState] = (), limit: int = 100, offset: int = 0
+) -> list[Job]:
+    """Jobs, newest first, optionally only those in `states`."""
+    query = sa.select(Job).order_by(Job.id.desc()).limit(limit).offset(offset)
+    if states:
+        query = query.where(Job.state.in_(states))
+    return list(session.scalars(query))
+
+
+def count_by_state(session: Session) -> dict[JobState, int]:
+    """How many jobs are in each state (every state present, zero when none)."""
+    rows = session.execute(sa.select(Job.state, sa.func.count()).group_by(Job.state))
+    counts = dict.fromkeys(JobState, 0)
+    counts.update({JobState(state): number for state, number in rows})
+    return counts
+
+
+def _new_job(slide_id: int, content_key: str, max_attempts: int) -> dict[str, Any]:
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+    return {
+        "slide_id": slide_id,
+        "content_key": content_key,
+        "max_attempts": max_attempts,
+        **_new_job_state(utcnow()),
+    }
+
+
+def _new_job_state(now: datetime) -> dict[str, Any]:
+    return {
+        "state": JobState.QUEUED,
+        "progress": 0.0,
+        "stage": "",
+        "attempts": 0,
+        "reason": None,
+        "worker": None,
+        "cancel_requested": False,
+        "queued_at": now,
+        "not_before": None,
+        "started_at": None,
+        "heartbeat_at": None,
+        "finished_at": None,
+    }
+
+
+def _finish(
+    session: Session,
+    lease: Lease,
+    state: JobState,
+    reason: str | None,
+    now: datetime | None,
+    **extra: Any,
+) -> JobState:
+    values = {"state": state, "reason": reason, "finished_at": now or utcnow(), **extra}
+    _update_held(session, lease, values, Job.id)
+    return state
+
+
+def _held(lease: Lease) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Job.id == lease.job_id,
+        Job.state == JobState.RUNNING,
+        Job.worker == lease.worker,
+        Job.attempts == lease.attempt,
+    )
+
+
+def _update_held(session: Session, lease: Lease, values: dict[str, Any], returned: Any) -> Any:
+    statement = sa.update(Job).where(_held(lease)).values(values).returning(returned)
+    row = _execute(session, statement).first()
+    if row is None:
+        raise LeaseLostError(
+            f"job {lease.job_id} (attempt {lease.attempt}) is no longer held by {lease.worker}"
+        )
+    return row[0]
+
+
+def _typed(value: Any, column: Any) -> sa.ColumnElement[Any]:
+    """A literal bound with the column's type (so enums and UTC timestamps convert as stored)."""
+    return sa.literal(value, type_=column.type)
+
+
+def _recover(
+    session: Session, where: sa.ColumnElement[bool], values: dict[str, Any]
+) -> tuple[int, ...]:
+    statement = sa.update(Job).where(where).values(values).returning(Job.id)
+    return tuple(sorted(row.id for row in _execute(session, statement)))
+
+
+def _execute(session: Session, statement: Any) -> sa.Result[Any]:
+    # The ORM refreshes any loaded Job that the statement changed (by the returned keys).
+    return session.execute(statement, execution_options={"synchronize_session": "fetch"})

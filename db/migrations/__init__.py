@@ -1,0 +1,1 @@
+"""Alembic migrations of the PathSentry schema; run them with `pathsentry db upgrade`."""

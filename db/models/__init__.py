@@ -1,0 +1,38 @@
+"""The tables of PathSentry, as SQLAlchemy 2 typed declarative models."""
+
+from db.models.access import ApiToken, AuditEvent
+from db.models.base import Base, UtcDateTime, utcnow
+from db.models.cases import Case, Instance, Slide
+from db.models.enums import (
+    ExportState,
+    ImageType,
+    JobState,
+    ReviewDecision,
+    Role,
+    SlideState,
+)
+from db.models.jobs import Job
+from db.models.results import Export, ExportAttempt, Result
+from db.models.reviews import Review
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "Export",
+    "ExportAttempt",
+    "ExportState",
+    "ImageType",
+    "Instance",
+    "Job",
+    "JobState",
+    "Result",
+    "Review",
+    "ReviewDecision",
+    "Role",
+    "Slide",
+    "SlideState",
+    "UtcDateTime",
+    "utcnow",
+]

@@ -1,0 +1,101 @@
+"""What an analysis produced, and its delivery to each export destination."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.models.base import Base, UtcDateTime, enum_type, utcnow
+from db.models.enums import ExportState
+
+if TYPE_CHECKING:
+    from db.models.jobs import Job
+
+
+class Result(Base):
+    """What one job produced: the slide score, its outputs and the model that made them."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)
+    slide_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("slides.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(sa.Float)
+    suspicious: Mapped[bool] = mapped_column(sa.Boolean)
+    threshold: Mapped[float] = mapped_column(sa.Float)
+    model_name: Mapped[str] = mapped_column(sa.String)
+    model_version: Mapped[str] = mapped_column(sa.String)
+    weights_sha256: Mapped[str] = mapped_column(sa.String)
+    seg_sop_instance_uid: Mapped[str] = mapped_column(sa.String)
+    seg_path: Mapped[str] = mapped_column(sa.String)
+    sr_sop_instance_uid: Mapped[str] = mapped_column(sa.String)
+    sr_path: Mapped[str] = mapped_column(sa.String)
+    thumbnail_path: Mapped[str | None] = mapped_column(sa.String)
+    heatmap_path: Mapped[str | None] = mapped_column(sa.String)
+    tissue_area_mm2: Mapped[float | None] = mapped_column(sa.Float)
+    analysed_pixels: Mapped[int | None] = mapped_column(sa.BigInteger)
+    inference_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    stats: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    job: Mapped["Job"] = relationship(back_populates="result")
+    exports: Mapped[list["Export"]] = relationship(
+        back_populates="result", order_by="Export.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def has_thumbnail(self) -> bool:
+        """Whether the pipeline wrote a thumbnail for the dashboard."""
+        return self.thumbnail_path is not None
+
+    @property
+    def has_heatmap(self) -> bool:
+        """Whether the pipeline wrote a probability heatmap for the dashboard."""
+        return self.heatmap_path is not None
+
+
+class Export(Base):
+    """Delivery of one result to one destination, retried with bounded back-off."""
+
+    __tablename__ = "exports"
+    __table_args__ = (
+        sa.UniqueConstraint("result_id", "destination"),
+        sa.Index("ix_exports_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(sa.ForeignKey("results.id", ondelete="CASCADE"))
+    destination: Mapped[str] = mapped_column(sa.String)
+    state: Mapped[ExportState] = mapped_column(enum_type(ExportState), default=ExportState.PENDING)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.String)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    result: Mapped[Result] = relationship(back_populates="exports")
+    attempt_log: Mapped[list["ExportAttempt"]] = relationship(
+        back_populates="export", order_by="ExportAttempt.id", cascade="all, delete-orphan"
+    )
+
+
+class ExportAttempt(Base):
+    """One try at delivering an export, kept so the dashboard can show what went wrong."""
+
+    __tablename__ = "export_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    export_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exports.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    success: Mapped[bool] = mapped_column(sa.Boolean)
+    error: Mapped[str | None] = mapped_column(sa.String)
+    detail: Mapped[str | None] = mapped_column(sa.String)
+
+    export: Mapped[Export] = relationship(back_populates="attempt_log")

@@ -1,0 +1,107 @@
+"""Recording what an analysis produced, with one pending export per destination."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from db.errors import NotFoundError
+from db.models import Export, Job, Result, Slide
+
+
+@dataclass(frozen=True)
+class ResultValues:
+    """What the pipeline hands back for a slide it analysed; becomes one `Result` row."""
+
+    score: float
+    suspicious: bool
+    threshold: float
+    model_name: str
+    model_version: str
+    weights_sha256: str
+    seg_sop_instance_uid: str
+    seg_path: Path
+    sr_sop_instance_uid: str
+    sr_path: Path
+    thumbnail_path: Path | None = None
+    heatmap_path: Path | None = None
+    tissue_area_mm2: float | None = None
+    analysed_pixels: int | None = None
+    inference_seconds: float | None = None
+    stats: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score must be a probability in [0, 1], got {self.score}")
+
+
+def add_result(
+    session: Session, job: Job, values: ResultValues, destinations: Sequence[str]
+) -> Result:
+    """Insert the result of `job` and a pending export of it to each destination."""
+    result = Result(
+        job_id=job.id,
+        slide_id=job.slide_id,
+        **_columns(values),
+        exports=[Export(destination=name) for name in dict.fromkeys(destinations)],
+    )
+    session.add(result)
+    session.flush()
+    return result
+
+
+def get_result(session: Session, result_id: int) -> Result:
+    """The result with this id, or NotFoundError."""
+    result = session.get(Result, result_id)
+    if result is None:
+        raise NotFoundError("result", result_id)
+    return result
+
+
+def current_job_ids() -> sa.Subquery:
+    """Per slide, the id of its newest job: the one whose state and result the worklist shows."""
+    return (
+        sa.select(Job.slide_id, sa.func.max(Job.id).label("job_id"))
+        .group_by(Job.slide_id)
+        .subquery("current_job")
+    )
+
+
+def current_results(session: Session, case_id: int) -> list[Result]:
+    """The results of the current jobs of a case's slides (slides without one are left out)."""
+    current = current_job_ids()
+    query = (
+        sa.select(Result)
+        .join(current, current.c.job_id == Result.job_id)
+        .join(Slide, Slide.id == Result.slide_id)
+        .where(Slide.case_id == case_id)
+        .order_by(Result.slide_id)
+    )
+    return list(session.scalars(query))
+
+
+def _columns(values: ResultValues) -> dict[str, Any]:
+    def text(path: Path | None) -> str | None:
+        return None if path is None else str(path)
+
+    return {
+        "score": values.score,
+        "suspicious": values.suspicious,
+        "threshold": values.threshold,
+        "model_name": values.model_name,
+        "model_version": values.model_version,
+        "weights_sha256": values.weights_sha256,
+        "seg_sop_instance_uid": values.seg_sop_instance_uid,
+        "seg_path": str(values.seg_path),
+        "sr_sop_instance_uid": values.sr_sop_instance_uid,
+        "sr_path": str(values.sr_path),
+        "thumbnail_path": text(values.thumbnail_path),
+        "heatmap_path": text(values.heatmap_path),
+        "tissue_area_mm2": values.tissue_area_mm2,
+        "analysed_pixels": values.analysed_pixels,
+        "inference_seconds": values.inference_seconds,
+        "stats": dict(values.stats),
+    }

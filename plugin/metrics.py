@@ -1,0 +1,124 @@
+"""Prometheus metrics of one service instance, in a registry of its own (never the global one)."""
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
+
+from db import exports, jobs
+from db.models import JobState
+from db.results import ResultValues
+from db.session import Database
+
+log = logging.getLogger(__name__)
+
+DURATION_BUCKETS = (1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
+
+
+class WorkerProbe(Protocol):
+    """What health checks and metrics need to know about a worker."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def alive(self) -> bool: ...
+
+
+class ServiceMetrics:
+    """Job durations and inference throughput (observed), queue and exports (read at scrape)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self._watching = False
+        self.job_duration = Histogram(
+            "pathsentry_job_duration_seconds",
+            "Wall time of one job attempt, from claim to outcome",
+            ["outcome"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        self.inference_pixels = Counter(
+            "pathsentry_inference_pixels",
+            "Pixels analysed by the network (at the analysis resolution)",
+            registry=self.registry,
+        )
+        self.inference_seconds = Counter(
+            "pathsentry_inference_seconds",
+            "Seconds spent analysing; rate(pixels) / rate(seconds) is the throughput",
+            registry=self.registry,
+        )
+        self.slides_analysed = Counter(
+            "pathsentry_slides_analysed", "Slides with a recorded result", registry=self.registry
+        )
+        self.last_throughput = Gauge(
+            "pathsentry_inference_throughput_pixels_per_second",
+            "Throughput of the most recently analysed slide",
+            registry=self.registry,
+        )
+
+    def observe_job(
+        self, outcome: JobState, duration_s: float, result: ResultValues | None
+    ) -> None:
+        """Record one finished attempt (and its throughput, when it produced a result)."""
+        self.job_duration.labels(outcome=outcome.value).observe(duration_s)
+        if result is None:
+            return
+        self.slides_analysed.inc()
+        if result.analysed_pixels and result.inference_seconds:
+            self.inference_pixels.inc(result.analysed_pixels)
+            self.inference_seconds.inc(result.inference_seconds)
+            self.last_throughput.set(result.analysed_pixels / result.inference_seconds)
+
+    def watch(self, database: Database, workers: Sequence[WorkerProbe] | None) -> None:
+        """Read queue depth, export state and worker liveness at each scrape (once per registry)."""
+        if not self._watching:
+            self.registry.register(_StateCollector(database, workers))
+            self._watching = True
+
+    def render(self) -> bytes:
+        """The metrics in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+class _StateCollector(Collector):
+    """Gauges read from the database when Prometheus scrapes."""
+
+    def __init__(self, database: Database, workers: Sequence[WorkerProbe] | None) -> None:
+        self._database = database
+        self._workers = workers
+
+    def collect(self) -> Iterable[Metric]:
+        if self._workers is not None:
+            alive = sum(1 for worker in self._workers if worker.alive)
+            yield GaugeMetricFamily("pathsentry_workers_alive", "Workers running", value=alive)
+        try:
+            yield from self._from_database()
+            up = 1.0
+        except SQLAlchemyError as error:
+            log.warning("metrics: cannot read the database: %s", type(error).__name__)
+            up = 0.0
+        yield GaugeMetricFamily("pathsentry_database_up", "Database reachable", value=up)
+
+    def _from_database(self) -> list[Metric]:
+        with self._database.session() as session:
+            job_counts = jobs.count_by_state(session)
+            export_counts = exports.count_by_state(session)
+            failures = exports.failed_attempts(session)
+        depth = GaugeMetricFamily(
+            "pathsentry_queue_depth", "Jobs waiting for a worker", value=job_counts[JobState.QUEUED]
+        )
+        by_state = GaugeMetricFamily("pathsentry_jobs", "Jobs by state", labels=["state"])
+        for state, count in job_counts.items():
+            by_state.add_metric([state.value], count)
+        export_gauge = GaugeMetricFamily("pathsentry_exports", "Exports by state", labels=["state"])
+        for export_state, count in export_counts.items():
+            export_gauge.add_metric([export_state.value], count)
+        failed = CounterMetricFamily(
+            "pathsentry_export_failures", "Failed export attempts", value=failures
+        )
+        return [depth, by_state, export_gauge, failed]

@@ -1,0 +1,36 @@
+"""A case's reviews: pathologists record decisions; each is audited."""
+
+from fastapi import APIRouter, status
+
+from db import audit
+from db.cases import load_case
+from db.reviews import add_review, case_reviews
+from plugin.web.deps import CurrentUser, PathologistUser, SessionDep, SettingsDep
+from plugin.web.schemas import ReviewCreate, ReviewPublic
+
+router = APIRouter(tags=["reviews"])
+
+
+@router.get("/cases/{case_id}/reviews")
+def read_reviews(case_id: int, session: SessionDep, user: CurrentUser) -> list[ReviewPublic]:
+    """The reviews of a case, oldest first."""
+    load_case(session, case_id)
+    return [ReviewPublic.model_validate(review) for review in case_reviews(session, case_id)]
+
+
+@router.post("/cases/{case_id}/reviews", status_code=status.HTTP_201_CREATED)
+def create_review(
+    case_id: int,
+    review: ReviewCreate,
+    session: SessionDep,
+    user: PathologistUser,
+    settings: SettingsDep,
+) -> ReviewPublic:
+    """Record a pathologist's decision (malignant, benign, needs IHC) on a case."""
+    threshold = settings.triage.threshold
+    recorded = add_review(
+        session, case_id, user.name, review.decision, threshold=threshold, comment=review.comment
+    )
+    audit.record(session, user.name, audit.Action.REVIEW, case_id=case_id, detail=review.decision)
+    session.commit()
+    return ReviewPublic.model_validate(recorded)

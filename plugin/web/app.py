@@ -1,0 +1,108 @@
+"""The web application factory: API, dashboard, health and metrics for one service instance."""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from importlib import resources
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from config import Settings
+from db import tokens
+from db.errors import InvalidTransitionError, NotFoundError
+from db.migrate import require_current
+from db.models import Role
+from db.session import Database, open_database
+from plugin.metrics import ServiceMetrics, WorkerProbe
+from plugin.web import api, health
+from plugin.web.dashboard import routes as dashboard
+from plugin.web.dashboard.rendering import render, template_environment
+from plugin.web.deps import LoginRequiredError
+from plugin.web.state import AppState
+
+log = logging.getLogger(__name__)
+
+ADMIN_TOKEN_NAME = "admin (web.admin_token)"  # noqa: S105 - a name, not the secret
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    workers: Sequence[WorkerProbe] | None = None,
+    metrics: ServiceMetrics | None = None,
+) -> FastAPI:
+    """The web app. Without `database` it opens (and at shutdown closes) the one of `settings`.
+
+    `workers`: the in-process workers that /healthz and /metrics report on (None: the
+    workers run elsewhere). `metrics`: shared with the workers, so /metrics shows their
+    job durations; a fresh registry when omitted.
+    """
+    owned = database is None
+    state = AppState(
+        settings=settings,
+        database=database or open_database(settings),
+        workers=workers,
+        metrics=metrics or ServiceMetrics(),
+        templates=template_environment(settings),
+    )
+    state.metrics.watch(state.database, workers)
+    app = FastAPI(
+        title="PathSentry",
+        summary="AI triage worklist for digital pathology",
+        lifespan=_lifespan(state, owned),
+    )
+    app.state.pathsentry = state
+    app.include_router(api.router)
+    app.include_router(health.router)
+    app.include_router(dashboard.router)
+    static = resources.files("plugin.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    _handle_errors(app, state)
+    return app
+
+
+def _lifespan(
+    state: AppState, owned: bool
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        require_current(state.database)
+        seed_admin_token(state)
+        try:
+            yield
+        finally:
+            if owned:
+                state.database.dispose()
+
+    return lifespan
+
+
+def seed_admin_token(state: AppState) -> None:
+    """Make `web.admin_token` (PATHSENTRY_WEB__ADMIN_TOKEN) a valid admin token, if set."""
+    secret = state.settings.web.admin_token
+    if secret is None:
+        return
+    with state.database.session() as session:
+        tokens.seed_token(session, ADMIN_TOKEN_NAME, Role.ADMIN, secret.get_secret_value())
+        session.commit()
+    log.info("admin token from the settings is active (token name %r)", ADMIN_TOKEN_NAME)
+
+
+def _handle_errors(app: FastAPI, state: AppState) -> None:
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, error: NotFoundError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(error)}, status_code=status.HTTP_404_NOT_FOUND)
+        page = dict(title="Not found", message=f"There is {error}.", user=None)
+        return render(state.templates, "error.html", status_code=status.HTTP_404_NOT_FOUND, **page)
+
+    @app.exception_handler(InvalidTransitionError)
+    async def conflict(_request: Request, error: InvalidTransitionError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(LoginRequiredError)
+    async def login(_request: Request, error: LoginRequiredError) -> RedirectResponse:
+        return RedirectResponse(dashboard.login_url(error.target), status.HTTP_303_SEE_OTHER)

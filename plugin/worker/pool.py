@@ -1,0 +1,121 @@
+"""The workers of one process (one per device) and their upkeep: recovery and heartbeats."""
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from config import Settings
+from db import jobs
+from db.errors import LeaseLostError
+from db.models import utcnow
+from db.session import Database
+from plugin.metrics import ServiceMetrics
+from plugin.worker.contract import Pipeline
+from plugin.worker.runner import Worker, WorkerConfig
+
+log = logging.getLogger(__name__)
+
+
+class WorkerPool:
+    """Starts one worker per device, recovers abandoned jobs, and keeps heartbeats going."""
+
+    def __init__(
+        self,
+        database: Database,
+        pipeline: Pipeline,
+        settings: Settings,
+        *,
+        devices: Sequence[str],
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
+        prefix = f"{socket.gethostname()}:{os.getpid()}"
+        self._database = database
+        self._stale_after = timedelta(seconds=settings.jobs.stale_after_s)
+        self._stopping = threading.Event()
+        self._upkeep: threading.Thread | None = None
+        self.workers = tuple(
+            Worker(
+                database, pipeline, _config(settings, f"{prefix}:{device}", device), metrics=metrics
+            )
+            for device in dict.fromkeys(devices)
+        )
+
+    @property
+    def alive(self) -> bool:
+        """Whether every worker is running."""
+        return bool(self.workers) and all(worker.alive for worker in self.workers)
+
+    def start(self, *, take_over_running: bool = True) -> jobs.Recovered:
+        """Recover abandoned jobs, then start the workers and their upkeep.
+
+        `take_over_running`: every job marked running was left by a process that is gone
+        (true when this is the only process with workers on this database); otherwise only
+        jobs without a heartbeat for `jobs.stale_after_s` are recovered.
+        """
+        recovered = self.recover(all_running=take_over_running)
+        self._stopping.clear()
+        for worker in self.workers:
+            worker.start()
+        self._upkeep = threading.Thread(target=self._upkeep_loop, name="job-upkeep", daemon=True)
+        self._upkeep.start()
+        return recovered
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the workers (their running jobs go back to the queue) and the upkeep."""
+        self._stopping.set()
+        for worker in self.workers:
+            worker.stop(timeout)
+        if self._upkeep is not None:
+            self._upkeep.join(timeout)
+
+    def recover(self, *, all_running: bool = False) -> jobs.Recovered:
+        """Queue again (or fail, when out of attempts) the jobs of workers that died."""
+        now = utcnow()
+        before = now if all_running else now - self._stale_after
+        with self._database.session() as session:
+            recovered = jobs.requeue_stale(session, heartbeat_before=before, now=now)
+            session.commit()
+        if recovered.requeued or recovered.failed or recovered.cancelled:
+            log.warning(
+                "recovered jobs left running: %d queued again, %d failed, %d cancelled",
+                len(recovered.requeued),
+                len(recovered.failed),
+                len(recovered.cancelled),
+            )
+        return recovered
+
+    def heartbeat(self) -> None:
+        """Tell the database that the running jobs of this pool's workers are still alive."""
+        for lease in [worker.lease for worker in self.workers]:
+            if lease is None:
+                continue
+            with self._database.session() as session:
+                try:
+                    jobs.heartbeat(session, lease)
+                    session.commit()
+                except LeaseLostError:
+                    pass  # the job finished (or was taken) since we looked
+
+    def _upkeep_loop(self) -> None:
+        interval = max(self._stale_after.total_seconds() / 4, 1.0)
+        while not self._stopping.wait(interval):
+            try:
+                self.heartbeat()
+                self.recover()
+            except SQLAlchemyError as error:
+                log.warning("job upkeep: database error %s; trying again", type(error).__name__)
+
+
+def _config(settings: Settings, name: str, device: str) -> WorkerConfig:
+    return WorkerConfig(
+        name=name,
+        device=device,
+        destinations=tuple(destination.name for destination in settings.export.destinations),
+        retry_delay=timedelta(seconds=settings.jobs.retry_delay_s),
+        poll_interval_s=settings.jobs.poll_interval_s,
+    )

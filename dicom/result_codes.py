@@ -9,8 +9,9 @@ MORPHOLOGICALLY_ABNORMAL_STRUCTURE = CodedConcept.from_code(
 MALIGNANT_NEOPLASM = CodedConcept("86049000", "SCT", "Malignant neoplasm, primary")
 PROBABILITY_OF_CANCER = CodedConcept.from_code(codes.DCM.ProbabilityOfCancer)
 NO_UNITS = CodedConcept("1", "UCUM", "no units")
-FINDING = CodedConcept.from_code(codes.DCM.Finding)
-# CID 6063: the slide is called malignant or benign at the configured threshold.
+# "Pathology" = malignant or benign (CID 6063) at the configured threshold. Not "Finding":
+# TID 1501 already names the finding type so, and readers would take one for the other.
+PATHOLOGY = CodedConcept.from_code(codes.DCM.Pathology)
 MALIGNANT = CodedConcept.from_code(codes.SCT.Malignant)
 BENIGN = CodedConcept.from_code(codes.SCT.Benign)
 MEAN = CodedConcept.from_code(codes.SCT.Mean)

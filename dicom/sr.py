@@ -27,13 +27,13 @@ from dicom.provenance import (
 from dicom.result_codes import (
     BENIGN,
     DEVICE,
-    FINDING,
     MALIGNANT,
     MALIGNANT_NEOPLASM,
     MAXIMUM,
     MEAN,
     MORPHOLOGICALLY_ABNORMAL_STRUCTURE,
     NO_UNITS,
+    PATHOLOGY,
     PROBABILITY_OF_CANCER,
     WHOLE_SLIDE_IMAGING,
 )
@@ -209,7 +209,7 @@ def _slide_group(
         algorithm_id=_algorithm(algorithm),
         # The slide score is the mean of the top-k pixel probabilities.
         measurements=[_probability(findings.score, MEAN)],
-        qualitative_evaluations=[hd.sr.QualitativeEvaluation(FINDING, finding)],
+        qualitative_evaluations=[hd.sr.QualitativeEvaluation(PATHOLOGY, finding)],
     )
 
 

@@ -105,6 +105,8 @@ class DimseSender:
         for file in files:
             outcome = self._store(association, file)
             outcomes.append(outcome)
+            if not outcome.delivered:
+                log.warning("export to %s: %s", self.name, outcome.reason)
             if not association.is_established:
                 # Aborted or timed out: the other files wait for the next attempt.
                 break
@@ -117,7 +119,12 @@ class DimseSender:
                 f"(SOP class {file.sop_class_uid}, transfer syntax {file.transfer_syntax_uid}): "
                 "enable them on the destination"
             )
-        response: Dataset = association.send_c_store(file.path)
+        try:
+            response: Dataset = association.send_c_store(file.path)
+        except OSError as error:
+            return ExportOutcome.permanent(f"cannot read the result file {file.path}: {error}")
+        except RuntimeError as error:  # the association ended under us
+            return ExportOutcome.retry(f"association with {self._peer} lost: {error}")
         if "Status" not in response:
             return ExportOutcome.retry(
                 f"no C-STORE response from {self._peer} for {file.path.name} "

@@ -118,6 +118,7 @@ def test_a_pacs_without_jpeg_ls_refuses_the_segmentation_only(
         assert pacs.instance(uid_of(result.seg_paths[0])) is None
 
 
+@pytest.mark.slow
 def test_a_stopped_pacs_is_retried_until_it_is_back(
     tmp_path: Path, source: SourceSlide, result: WrittenResult
 ) -> None:

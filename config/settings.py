@@ -211,6 +211,9 @@ class DimseDestination(Section):
     host: str
     port: Port
     calling_ae_title: AeTitle = "PATHSENTRY"
+    timeout_s: Seconds = Field(
+        default=120.0, description="connection, association and per-response timeout"
+    )
 
     @field_validator("ae_title", "calling_ae_title")
     @classmethod

@@ -1,0 +1,128 @@
+"""Time and size of writing the SEG of a probability map covering 10^9 pixels at 20x (JSON).
+
+The map lies on the grid of the source level 1/8 of the 20x grid (the output stride of DeepLab
+v3 at 20x): a 40x slide at 0.238 µm/pixel has that grid at level 4 (3.81 µm/pixel), where 10^9
+pixels at 20x are 10^9 / 64 = 15.6 million map pixels. The SEG pyramid covers level 4 and every
+coarser level. Target: at most 2 s of CPU and 30 MB.
+
+Usage: PYTHONPATH=. python bench/seg_write.py [--megapixels-20x 1000] [--compression JPEG_LS]
+"""
+
+import argparse
+import datetime
+import json
+import math
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from pydicom.dataset import Dataset
+
+from dicom.provenance import Algorithm, ResultIdentity
+from dicom.seg import Compression, FrameLayout, SegmentationOptions, write_segmentation
+from dicom.wsi import PyramidSpec, synthetic_identity
+from dicom.wsi.image_modules import (
+    FrameStatistics,
+    ImageDescription,
+    ImageFlavor,
+    image_dataset,
+    volume_origin_mm,
+)
+from dicom.wsi.slide_modules import slide_dataset
+
+SPACING_40X_UM = 0.238
+MAP_LEVEL = 4  # 40x / 2**4 = 2.5x, i.e. 1/8 of the 20x grid
+ASPECT = 2.0  # width / height of the scanned area
+
+
+def source_levels(megapixels_20x: float) -> tuple[Dataset, ...]:
+    """Headers of a 40x slide whose area holds `megapixels_20x` at 20x (no pixels needed)."""
+    pixels_40x = megapixels_20x * 1e6 * 4
+    height = round(math.sqrt(pixels_40x / ASPECT))
+    spec = PyramidSpec(round(height * ASPECT), height, spacing_um=SPACING_40X_UM, tile_size=512)
+    identity = synthetic_identity(1, case="BENCH")
+    slide = slide_dataset(identity)
+    levels = []
+    for index, geometry in enumerate(spec.levels):
+        image = ImageDescription(
+            flavor=ImageFlavor.VOLUME,
+            geometry=geometry,
+            instance_number=index + 1,
+            role=f"level-{index}",
+            resampled=index > 0,
+            origin_mm=volume_origin_mm(spec.base),
+        )
+        levels.append(
+            image_dataset(slide, identity, image, FrameStatistics(geometry.frame_count, 1))
+        )
+    return tuple(levels)
+
+
+def probability_map(rows: int, columns: int, seed: int = 0) -> np.ndarray:
+    """A tissue-like map: zero off tissue (about half the slide), smooth blobs with noise on it."""
+    rng = np.random.default_rng(seed)
+
+    def smooth(cells: int) -> np.ndarray:
+        coarse = rng.random((cells, round(cells * columns / rows))).astype(np.float32)
+        return np.asarray(
+            Image.fromarray(coarse).resize((columns, rows), Image.Resampling.BILINEAR)
+        )
+
+    tissue = smooth(12) > 0.5
+    probability = smooth(40) ** 3 + rng.normal(0, 0.02, (rows, columns)).astype(np.float32)
+    probability[~tissue] = 0.0
+    result: np.ndarray = np.clip(probability, 0.0, 1.0)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--megapixels-20x", type=float, default=1000.0)
+    parser.add_argument("--compression", choices=[c.name for c in Compression], default="JPEG_LS")
+    parser.add_argument("--layout", choices=[f.name for f in FrameLayout], default="FULL")
+    args = parser.parse_args()
+    levels = source_levels(args.megapixels_20x)
+    level = levels[MAP_LEVEL]
+    probability = probability_map(
+        int(level.TotalPixelMatrixRows), int(level.TotalPixelMatrixColumns)
+    )
+    algorithm = Algorithm("bench model", "0", "00" * 32, "bench", 1000, 0.5)
+    identity = ResultIdentity(level.SeriesInstanceUID, algorithm)
+    options = SegmentationOptions(
+        compression=Compression[args.compression], layout=FrameLayout[args.layout]
+    )
+    when = datetime.datetime(2024, 1, 1)
+    with tempfile.TemporaryDirectory() as folder:
+        cpu, wall = time.process_time(), time.perf_counter()
+        paths = write_segmentation(Path(folder), probability, levels, identity, when, options)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        sizes = {path.name: path.stat().st_size for path in paths}
+    print(
+        json.dumps(
+            {
+                "megapixels_20x": args.megapixels_20x,
+                "map_level": MAP_LEVEL,
+                "map_spacing_um": round(SPACING_40X_UM * 2**MAP_LEVEL, 3),
+                "map_shape": list(probability.shape),
+                "map_megapixels": round(probability.size / 1e6, 2),
+                "tissue_fraction": round(float((probability > 0).mean()), 3),
+                "compression": args.compression,
+                "layout": args.layout,
+                "seg_levels": len(paths),
+                "cpu_seconds": round(cpu, 3),
+                "wall_seconds": round(wall, 3),
+                "file_bytes": sizes,
+                "total_mb": round(sum(sizes.values()) / 1e6, 2),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "target": {"cpu_seconds": 2.0, "total_mb": 30.0},
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

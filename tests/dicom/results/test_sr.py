@@ -1,0 +1,203 @@
+"""The structured report: conformance, what highdicom reads back, references, regions in slide
+coordinates, provenance and deterministic identity."""
+
+from pathlib import Path
+
+import highdicom as hd
+import numpy as np
+import pytest
+from pydicom import dcmread
+from pydicom.uid import Comprehensive3DSRStorage
+
+from dicom.hot_regions import HotRegion
+from dicom.provenance import ResultIdentity
+from dicom.result_codes import PATHOLOGY
+from dicom.result_errors import ResultWriteError
+from dicom.sr import SlideFindings, write_report
+from tests.dicom.conformance import assert_dcentvfy_clean, assert_dciodvfy_clean
+from tests.dicom.results.writing import (
+    ANALYSIS_TIME,
+    SourceSlide,
+    WrittenResult,
+    algorithm,
+    write_result,
+)
+
+
+def read_report(path: Path) -> hd.sr.MeasurementReport:
+    document = hd.sr.srread(path)
+    assert document.SOPClassUID == Comprehensive3DSRStorage
+    return hd.sr.MeasurementReport.from_sequence(document.content)
+
+
+def slide_group(path: Path) -> hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations:
+    groups = read_report(path).get_volumetric_roi_measurement_groups()
+    assert len(groups) == 1
+    return groups[0]
+
+
+def test_report_passes_dciodvfy(result: WrittenResult) -> None:
+    assert_dciodvfy_clean(result.sr_path)
+
+
+def test_report_agrees_with_the_slide_and_segmentation(
+    source: SourceSlide, result: WrittenResult
+) -> None:
+    assert_dcentvfy_clean([*source.paths, *result.paths])
+
+
+def test_slide_probability_and_finding_read_back(result: WrittenResult) -> None:
+    group = slide_group(result.sr_path)
+    (probability,) = group.get_measurements()
+    assert probability.name.value == "111047"  # DCM Probability of cancer
+    assert probability.unit.value == "1" and probability.unit.scheme_designator == "UCUM"
+    assert probability.value == pytest.approx(result.findings.score)
+    (finding,) = group.get_qualitative_evaluations(name=PATHOLOGY)
+    assert result.findings.score >= 0.5
+    assert finding.value.meaning == "Malignant"
+
+
+def test_finding_is_benign_below_the_threshold(
+    tmp_path: Path, source: SourceSlide, result: WrittenResult
+) -> None:
+    findings = SlideFindings(0.49)
+    path = write_report(
+        tmp_path, source.map_level, result.seg_paths, findings, result.identity, ANALYSIS_TIME
+    )
+    (finding,) = slide_group(path).get_qualitative_evaluations(name=PATHOLOGY)
+    assert finding.value.meaning == "Benign"
+    assert_dciodvfy_clean(path)
+
+
+def test_references_the_source_level_and_the_finest_segmentation(
+    source: SourceSlide, result: WrittenResult
+) -> None:
+    segment = slide_group(result.sr_path).referenced_segment
+    segmentation = dcmread(result.seg_paths[0], stop_before_pixels=True)
+    assert segment[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID == (
+        segmentation.SOPInstanceUID
+    )
+    assert segment[0].ReferencedSOPSequence[0].ReferencedSegmentNumber == 1
+    assert segment[1].ReferencedSOPSequence[0].ReferencedSOPInstanceUID == (
+        source.map_level.SOPInstanceUID
+    )
+    report = dcmread(result.sr_path)
+    evidence = {
+        item.ReferencedSOPInstanceUID
+        for name in ("CurrentRequestedProcedureEvidenceSequence", "PertinentOtherEvidenceSequence")
+        for study in report.get(name, [])
+        for series in study.ReferencedSeriesSequence
+        for item in series.ReferencedSOPSequence
+    }
+    seg_uids = {dcmread(p, stop_before_pixels=True).SOPInstanceUID for p in result.seg_paths}
+    assert evidence == {source.map_level.SOPInstanceUID, *seg_uids}
+    assert report.StudyInstanceUID == source.map_level.StudyInstanceUID
+
+
+def test_algorithm_is_the_device_observer_and_the_specimen_the_subject(
+    source: SourceSlide, result: WrittenResult
+) -> None:
+    report = read_report(result.sr_path)
+    (observer,) = report.get_observer_contexts()
+    values = {item.name.meaning: item.value for item in observer}
+    assert values["Device Observer Name"] == "PathSentry DeepLab v3 R50"
+    assert values["Device Observer UID"] == result.identity.device_uid
+    (subject,) = report.get_subject_contexts()
+    specimen = source.map_level.SpecimenDescriptionSequence[0]
+    assert {item.name.meaning: item.value for item in subject}["Specimen UID"] == (
+        specimen.SpecimenUID
+    )
+
+
+def test_algorithm_identification_carries_k_threshold_and_weights(result: WrittenResult) -> None:
+    text = dcmread(result.sr_path).to_json()
+    for parameter in ("top_k=1000", "threshold=0.5", f"weights_sha256={'ab' * 32}"):
+        assert parameter in text
+
+
+def test_hot_regions_are_polygons_in_slide_coordinates(
+    source: SourceSlide, result: WrittenResult
+) -> None:
+    groups = read_report(result.sr_path).get_planar_roi_measurement_groups()
+    assert len(groups) == len(result.findings.regions) == 3
+    to_pixels = hd.spatial.ReferenceToImageTransformer.for_image(
+        source.map_level, for_total_pixel_matrix=True
+    )
+    for group, region in zip(groups, result.findings.regions, strict=True):
+        roi = group.roi
+        assert roi is not None and roi.graphic_type == hd.sr.GraphicTypeValues3D.POLYGON
+        assert roi.ReferencedFrameOfReferenceUID == source.map_level.FrameOfReferenceUID
+        corners = to_pixels(roi.value)[:, :2]
+        # Coordinates are stored as 32-bit floats: millimetres with about 7 digits.
+        np.testing.assert_allclose(corners, np.array(region.outline()), atol=0.01)
+        mean, peak = group.get_measurements()
+        assert mean.value == pytest.approx(region.mean_probability)
+        assert peak.value == pytest.approx(region.peak_probability)
+        assert (mean.derivation.meaning, peak.derivation.meaning) == ("Mean", "Maximum")
+
+
+def test_report_carries_contributing_equipment_and_analysis_time(result: WrittenResult) -> None:
+    report = dcmread(result.sr_path)
+    models = [item.ManufacturerModelName for item in report.ContributingEquipmentSequence]
+    assert "PathSentry DeepLab v3 R50" in models
+    assert report.ContentDate == report.InstanceCreationDate == report.SeriesDate == "20240506"
+    assert report.CompletionFlag == "COMPLETE"
+    assert report.VerificationFlag == "UNVERIFIED"
+
+
+def test_same_inputs_give_the_same_report_bytes(
+    tmp_path: Path, source: SourceSlide, result: WrittenResult
+) -> None:
+    again = write_result(tmp_path, source, result.identity)
+    assert again.sr_path.read_bytes() == result.sr_path.read_bytes()
+
+
+def test_report_uid_follows_weights_and_threshold(
+    source: SourceSlide, result: WrittenResult
+) -> None:
+    series = source.map_level.SeriesInstanceUID
+    same = ResultIdentity(series, algorithm())
+    other_weights = ResultIdentity(series, algorithm(weights="cd" * 32))
+    other_threshold = ResultIdentity(series, algorithm(threshold=0.7))
+    assert dcmread(result.sr_path).SOPInstanceUID == same.sr_instance_uid
+    uids = {same.sr_instance_uid, other_weights.sr_instance_uid, other_threshold.sr_instance_uid}
+    assert len(uids) == 3
+
+
+def test_report_needs_the_segmentation_of_the_same_slide(
+    tmp_path: Path, source: SourceSlide, result: WrittenResult
+) -> None:
+    findings = SlideFindings(0.3)
+    with pytest.raises(ResultWriteError, match="segmentation files"):
+        write_report(tmp_path, source.map_level, [], findings, result.identity, ANALYSIS_TIME)
+    with pytest.raises(ResultWriteError, match="not a DICOM Segmentation"):
+        write_report(
+            tmp_path, source.map_level, [result.sr_path], findings, result.identity, ANALYSIS_TIME
+        )
+
+
+def test_a_score_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(ResultWriteError, match="probability"):
+        SlideFindings(1.2)
+
+
+def test_a_report_without_regions_is_valid(
+    tmp_path: Path, source: SourceSlide, result: WrittenResult
+) -> None:
+    path = write_report(
+        tmp_path,
+        source.map_level,
+        result.seg_paths,
+        SlideFindings(0.1, ()),
+        result.identity,
+        ANALYSIS_TIME,
+    )
+    assert read_report(path).get_planar_roi_measurement_groups() == []
+    assert_dciodvfy_clean(path)
+
+
+def test_region_outline_is_closed() -> None:
+    region = HotRegion(4, 8, 16, 32, 0.5, 5.5, 9.5, 0.9)
+    outline = region.outline()
+    assert outline[0] == outline[-1] == (4.0, 8.0)
+    assert outline[2] == (20.0, 40.0)

@@ -1,0 +1,130 @@
+"""Rendering any pixel region of a synthetic slide at any pixel spacing, and its ground truth."""
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inference.synthetic.cell_layers import add_cell_layers, stamps_drawn
+from inference.synthetic.epithelium import draw_glands
+from inference.synthetic.geometry import SampleGrid
+from inference.synthetic.layout import SlideLayout, SyntheticSlideError
+from inference.synthetic.noise import noise_grid
+from inference.synthetic.staining import StainLayers, to_rgb
+from inference.synthetic.stroma import add_stroma
+
+F32 = NDArray[np.float32]
+
+MIN_SPACING_UM = 0.05
+MAX_SPACING_UM = 1000.0
+MAX_REGION_PIXELS = 1_000_000_000
+CHUNK_SIDE_SAMPLES = 1024  # rendered at once; keeps the working set small and bounded
+SAMPLE_STEP_UM = 6.0  # coarser pixels are supersampled so that each sample is about this size
+
+
+def supersampling(spacing_um: float) -> int:
+    """Samples per pixel side: 1 at scanning resolutions, more for thumbnails (anti-aliasing)."""
+    return max(1, min(4, math.ceil(spacing_um / SAMPLE_STEP_UM)))
+
+
+def render_region(
+    layout: SlideLayout, spacing_um: float, x: int, y: int, width: int, height: int
+) -> np.ndarray:
+    """RGB uint8 (height, width, 3) of the pixels [x, x + width) x [y, y + height) at spacing_um.
+
+    Pixel (r, c) covers [(x + c) s, (x + c + 1) s) x [(y + r) s, (y + r + 1) s) micrometres
+    from the slide's top-left corner (s = spacing_um); outside the slide is glass. Large
+    regions are rendered in chunks, which gives the same pixels (rendering is seamless).
+    """
+    _check_region(spacing_um, width, height)
+    out = np.empty((height, width, 3), np.uint8)
+    supersample = supersampling(spacing_um)
+    side = max(64, CHUNK_SIDE_SAMPLES // supersample)
+    for top in range(0, height, side):
+        for left in range(0, width, side):
+            rows, cols = min(side, height - top), min(side, width - left)
+            grid = SampleGrid(spacing_um, x + left, y + top, cols, rows, supersample)
+            out[top : top + rows, left : left + cols] = _render_chunk(grid, layout)
+    return out
+
+
+def _render_chunk(grid: SampleGrid, layout: SlideLayout) -> np.ndarray:
+    """RGB uint8 pixels of one chunk: samples rendered, then box-filtered per pixel."""
+    light = _transmitted_light(grid, layout)
+    s = grid.supersample
+    if s > 1:
+        # A fixed summation order: the same pixel sums the same way in every region.
+        total = np.zeros((grid.height, grid.width, 3), np.float32)
+        for i in range(s):
+            for j in range(s):
+                total += light[i::s, j::s]
+        light = total * np.float32(1.0 / (s * s))
+    return np.clip(np.rint(light), 0, 255).astype(np.uint8)
+
+
+def render_labels(
+    layout: SlideLayout, spacing_um: float, x: int, y: int, width: int, height: int
+) -> np.ndarray:
+    """uint8 (height, width): 0 glass, 1 benign tissue, 2 malignant tissue, at pixel centres."""
+    _check_region(spacing_um, width, height)
+    grid = SampleGrid(spacing_um, x, y, width, height, 1)
+    if width == 0 or height == 0:
+        return np.zeros((height, width), np.uint8)
+    margin = _margin(grid)
+    tissue = layout.tissue_grid(grid.xs, grid.ys, margin) > 0.0
+    labels = tissue.astype(np.uint8)
+    if layout.lesions:
+        labels[tissue & (layout.lesion_grid(grid.xs, grid.ys, margin) > 0.0)] = 2
+    return labels
+
+
+def _margin(grid: SampleGrid) -> float:
+    """Beyond this distance from an outline, only the side of it matters (see grid_depth)."""
+    return 4.0 * grid.step_um + 20.0
+
+
+def _check_region(spacing_um: float, width: int, height: int) -> None:
+    """Refuse regions that cannot be rendered, with a message that says what to change."""
+    if not MIN_SPACING_UM <= spacing_um <= MAX_SPACING_UM:
+        raise SyntheticSlideError(
+            f"spacing_um={spacing_um} is out of range: give {MIN_SPACING_UM} to {MAX_SPACING_UM}"
+        )
+    if width < 0 or height < 0:
+        raise SyntheticSlideError(f"region size {width}x{height} is negative")
+    if width * height > MAX_REGION_PIXELS:
+        raise SyntheticSlideError(
+            f"region {width}x{height} is too large: render at most {MAX_REGION_PIXELS} pixels "
+            "at a time (render the slide in strips or tiles)"
+        )
+
+
+def _transmitted_light(grid: SampleGrid, layout: SlideLayout) -> F32:
+    """Light (0..255) at every sample: glass, and stained tissue where there is tissue."""
+    rows, cols = grid.ys.size, grid.xs.size
+    glass_od = _glass(grid, layout.seed)
+    stains = StainLayers.empty(rows, cols)
+    margin = _margin(grid)
+    tissue_depth = layout.tissue_grid(grid.xs, grid.ys, margin)
+    footprint = grid.step_um
+    if tissue_depth.max() <= -footprint:
+        return to_rgb(stains, np.zeros((rows, cols), np.float32), glass_od, layout.stain)
+    tissue = np.clip(tissue_depth / footprint + 0.5, 0.0, 1.0).astype(np.float32)
+    add_stroma(grid, stains, layout.seed, lambda g: _lesion_mask(layout, g))
+    gland_cover = draw_glands(grid, layout.glands, stains, layout.seed, not stamps_drawn(grid))
+    add_cell_layers(grid, layout, stains, gland_cover)
+    return to_rgb(stains, tissue, glass_od, layout.stain)
+
+
+def _lesion_mask(layout: SlideLayout, grid: SampleGrid) -> NDArray[np.bool_] | None:
+    """Samples of the grid inside a lesion (None for slides without lesions)."""
+    if not layout.lesions:
+        return None
+    return layout.lesion_grid(grid.xs, grid.ys, _margin(grid)) > 0.0
+
+
+def _glass(grid: SampleGrid, seed: int) -> F32:
+    """Faint optical density of the glass and mounting medium: smooth blotches plus grain."""
+    blotches = noise_grid(grid.xs, grid.ys, 400.0, seed, 900) * np.float32(0.012)
+    if grid.step_um < 2.0:
+        blotches += noise_grid(grid.xs, grid.ys, 1.5, seed, 901) * np.float32(0.006)
+    return blotches

@@ -26,12 +26,12 @@ def _tissue_tiles(layout: SlideLayout, spacing: float, count: int) -> list[tuple
         step = max(1, chosen.size // (count // 2))
         picks += [int(i) for i in chosen[::step][: count // 2]]
     half = TILE // 2
-    return [
-        (int(glands.cx[i] / spacing) - half, int(glands.cy[i] / spacing) - half) for i in picks
-    ]
+    return [(int(glands.cx[i] / spacing) - half, int(glands.cy[i] / spacing) - half) for i in picks]
 
 
-def _measure(layout: SlideLayout, spacing: float, regions: list[tuple[int, int, int, int]], repeats: int) -> float:
+def _measure(
+    layout: SlideLayout, spacing: float, regions: list[tuple[int, int, int, int]], repeats: int
+) -> float:
     """Best-of-repeats megapixels per second over the given regions."""
     best = float("inf")
     for _ in range(repeats):

@@ -17,6 +17,7 @@ from inference.synthetic.noise import noise_points
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
 
+SCATTER_MAX_SIZE = 24  # stamps up to this many samples wide are merged in one vectorised call
 STAMP_SAMPLES = 48_000  # per vectorised batch of stamps: temporaries stay in cache
 
 
@@ -36,6 +37,7 @@ class Blobs:
     texture: F64  # relative amplitude of the granular texture (chromatin)
     rim: F64  # extra stain at the outline (nuclear membrane), relative
     hollow: F64  # stain removed at the centre (biconcave red cells, vesicular nuclei), relative
+    nucleolus: F64  # radius (um) of a dark nucleolus off the centre; 0 for none
 
     def __len__(self) -> int:
         return int(self.x.size)
@@ -74,7 +76,7 @@ class StampTarget:
 def stamp(blobs: Blobs, target: StampTarget, seed: int, salt: int) -> None:
     """Merge every blob into the target maps (maximum of coverage, maximum of stain)."""
     grid = target.grid
-    if grid.supersample != 1 or len(blobs) == 0:
+    if len(blobs) == 0:
         return
     step = grid.step_um
     left, top, right, bottom = grid.bounds_um
@@ -100,13 +102,31 @@ def _stamp_batch(blobs: Blobs, size: int, target: StampTarget, seed: int, salt: 
     step = target.grid.step_um
     first_col = np.floor(blobs.x / step).astype(np.int64) - size // 2
     first_row = np.floor(blobs.y / step).astype(np.int64) - size // 2
-    offsets = np.arange(size)
+    offsets = np.arange(size, dtype=np.float64)
     sample_x = (first_col[:, None] + offsets + 0.5) * step  # (n, size)
     sample_y = (first_row[:, None] + offsets + 0.5) * step
     coverage, stain = _evaluate(blobs, sample_x, sample_y, step, seed, salt)
-    grid = target.grid
+    origin_col, origin_row = target.grid.first_sample
+    if size <= SCATTER_MAX_SIZE:
+        _scatter(target, coverage, stain, first_col - origin_col, first_row - origin_row)
+        return
     for k in range(len(blobs)):
-        _merge(target, coverage[k], stain[k], int(first_col[k]) - grid.x, int(first_row[k]) - grid.y)
+        col, row = int(first_col[k]) - origin_col, int(first_row[k]) - origin_row
+        _merge(target, coverage[k], stain[k], col, row)
+
+
+def _scatter(
+    target: StampTarget, coverage: F32, stain: F32, col: NDArray[np.int64], row: NDArray[np.int64]
+) -> None:
+    """Max-merge many small stamps at once (top-left samples at row, col of the target)."""
+    rows, cols = target.coverage.shape
+    offsets = np.arange(coverage.shape[1])
+    r = row[:, None, None] + offsets[None, :, None]
+    c = col[:, None, None] + offsets[None, None, :]
+    valid = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+    flat = (r * cols + c)[valid]
+    np.maximum.at(target.coverage.reshape(-1), flat, coverage[valid])
+    np.maximum.at(target.stain.reshape(-1), flat, stain[valid])
 
 
 def _evaluate(
@@ -126,14 +146,16 @@ def _evaluate(
     r2 = uu + vv + np.float32(1e-12)
     radius = np.sqrt(r2)
     # cos/sin of 2 and 3 times the polar angle, as polynomials in (u, v) over powers of r.
-    second = ((uu - vv) * column(np.cos(blobs.phase)) + (u * v) * column(2.0 * np.sin(blobs.phase))) / r2
+    second = (
+        (uu - vv) * column(np.cos(blobs.phase)) + (u * v) * column(2.0 * np.sin(blobs.phase))
+    ) / r2
     third = (
         u * (uu - np.float32(3.0) * vv) * column(np.sin(blobs.phase))
         + v * (np.float32(3.0) * uu - vv) * column(np.cos(blobs.phase))
     ) / (r2 * radius)
     outline = np.float32(1.0) + column(blobs.wobble2) * second + column(blobs.wobble3) * third
     inside_um = (outline - radius) * column(np.sqrt(blobs.a * blobs.b))
-    coverage = np.clip(inside_um * np.float32(1.0 / step) + np.float32(0.5), 0.0, 1.0)
+    coverage: F32 = np.clip(inside_um * np.float32(1.0 / step) + np.float32(0.5), 0.0, 1.0)
     profile = np.float32(1.0) + column(blobs.rim) * np.clip(
         np.float32(1.0) - inside_um * np.float32(1.0 / 0.9), 0.0, 1.0
     )
@@ -141,8 +163,15 @@ def _evaluate(
         np.float32(1.0) - radius / (np.float32(0.55) * outline), 0.0, 1.0
     )
     if step < 0.6:
-        grain = noise_points(sample_x[:, None, :], sample_y[:, :, None], 0.8, 0.8, seed, salt)
-        profile *= np.float32(1.0) + column(2.0 * blobs.texture) * (grain - np.float32(0.5))
+        # Chromatin: clumps where the granular noise is high, clear nucleoplasm elsewhere.
+        grain = noise_points(sample_x[:, None, :], sample_y[:, :, None], 0.9, 0.9, seed, salt)
+        clumps = np.clip(grain * np.float32(3.0) - np.float32(1.0), 0.0, 1.0)
+        profile *= np.float32(1.0) + column(2.0 * blobs.texture) * (clumps - np.float32(0.5))
+    if blobs.nucleolus.any():
+        off_u, off_v = column(0.3 * np.cos(blobs.phase)), column(0.3 * np.sin(blobs.phase))
+        spot_um = np.hypot(u - off_u, v - off_v) * column(np.sqrt(blobs.a * blobs.b))
+        spot = np.clip((column(blobs.nucleolus) - spot_um) * np.float32(1.0 / step) + 0.5, 0, 1)
+        profile += column(np.where(blobs.nucleolus > 0, 0.9, 0.0)) * spot
     stain: F32 = coverage * column(blobs.value) * profile
     return coverage, stain
 

@@ -29,11 +29,12 @@ F32 = NDArray[np.float32]
 
 STAMP_MAX_STEP_UM = 2.0
 NEAR_UM = 14.0  # farthest a gland's cells reach outside its outline
+TUMOUR_CYTOPLASM = (0.2, 0.13)  # eosin, hematoxylin
 
 
 def stamps_drawn(grid: SampleGrid) -> bool:
     """Whether cells are drawn one by one at this sampling (else as averages)."""
-    return grid.supersample == 1 and grid.step_um <= STAMP_MAX_STEP_UM
+    return grid.step_um <= STAMP_MAX_STEP_UM
 
 
 def _target(grid: SampleGrid, blobs: Blobs, seed: int, salt: int) -> StampTarget:
@@ -44,13 +45,19 @@ def _target(grid: SampleGrid, blobs: Blobs, seed: int, salt: int) -> StampTarget
     return target
 
 
-def _over(stains: StainLayers, alpha: F32, eosin: F32 | float, hematoxylin: F32 | float) -> None:
-    """Paint stain amounts with opacity alpha over what is there."""
+def _over(stains: StainLayers, alpha: F32, eosin: F32, hematoxylin: F32) -> None:
+    """Paint stain amounts (already multiplied by alpha) with opacity alpha over what is there."""
     keep = np.float32(1.0) - alpha
     stains.eosin *= keep
-    stains.eosin += alpha * eosin if np.isscalar(eosin) else eosin
+    stains.eosin += eosin
     stains.hematoxylin *= keep
-    stains.hematoxylin += alpha * hematoxylin if np.isscalar(hematoxylin) else hematoxylin
+    stains.hematoxylin += hematoxylin
+
+
+def _cytoplasm(alpha: F32) -> tuple[F32, F32]:
+    """Eosin and hematoxylin of tumour cell cytoplasm (amphophilic) at opacity alpha."""
+    eosin, hematoxylin = TUMOUR_CYTOPLASM
+    return alpha * np.float32(eosin), alpha * np.float32(hematoxylin)
 
 
 def add_cell_layers(
@@ -70,9 +77,7 @@ def _add_averaged(
     xs, ys = grid.xs, grid.ys
     margin = 4.0 * grid.step_um + AGGREGATE_EDGE_UM
     shape = (ys.size, xs.size)
-    tumour = (
-        layout.lesion_grid(xs, ys, margin) > 0.0 if layout.lesions else np.zeros(shape, bool)
-    )
+    tumour = layout.lesion_grid(xs, ys, margin) > 0.0 if layout.lesions else np.zeros(shape, bool)
     lymphoid = (
         lymphoid_weight(layout.aggregate_grid(xs, ys, margin)) * AGGREGATE_DENSITY
         if layout.aggregates
@@ -83,7 +88,9 @@ def _add_averaged(
         stroma_population(True, False),
         stroma_population(False, True),
     )
-    area = np.where(tumour, DESMOPLASIA_DENSITY * desmoplastic.area_um2, STROMA_DENSITY * ordinary.area_um2)
+    area = np.where(
+        tumour, DESMOPLASIA_DENSITY * desmoplastic.area_um2, STROMA_DENSITY * ordinary.area_um2
+    )
     stain = np.where(
         tumour,
         DESMOPLASIA_DENSITY * desmoplastic.stain_area_um2,
@@ -96,7 +103,7 @@ def _add_averaged(
         density, nuclei, bodies = tumour_cell_populations()
         invaded = np.where(tumour, density, 0.0)
         body_cover = (-np.expm1(-invaded * bodies.area_um2)).astype(np.float32) * stroma
-        _over(stains, body_cover, 0.2, 0.13)
+        _over(stains, body_cover, *_cytoplasm(body_cover))
         area = area + invaded * nuclei.area_um2
         stain = stain + invaded * nuclei.stain_area_um2
     cover = (-np.expm1(-area)).astype(np.float32) * stroma
@@ -117,13 +124,17 @@ def _add_stamped(grid: SampleGrid, layout: SlideLayout, stains: StainLayers) -> 
 
     clear = _target(grid, Blobs.concatenate([vascular.lumina, epithelial.mucin]), seed, 30)
     # stain is 0 in vessel lumina and 1 in mucin: mucin keeps a grey-blue tinge.
-    _over(stains, clear.coverage, np.float32(0.015) * clear.coverage + np.float32(0.02) * clear.stain,
-          np.float32(0.06) * clear.stain)
+    _over(
+        stains,
+        clear.coverage,
+        np.float32(0.015) * clear.coverage + np.float32(0.02) * clear.stain,
+        np.float32(0.06) * clear.stain,
+    )
     blood = _target(grid, vascular.red_cells, seed, 31)
     stains.eosin *= np.float32(1.0) - np.float32(0.7) * blood.coverage
     stains.blood += blood.stain
     body = _target(grid, free.bodies, seed, 32)
-    _over(stains, body.coverage, 0.2, 0.13)
+    _over(stains, body.coverage, *_cytoplasm(body.coverage))
     nuclei = Blobs.concatenate([epithelial.nuclei, free.nuclei, vascular.nuclei])
     nucleus = _target(grid, nuclei, seed, 33)
     cover = nucleus.coverage

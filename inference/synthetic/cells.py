@@ -23,12 +23,12 @@ Bounds = tuple[float, float, float, float]
 
 BOX_UM = 40.0
 CANDIDATES = 48  # per box: enough for the densest lymphoid aggregate
-STROMA_DENSITY = 1.0 / 220.0  # cells per um^2 in lamina propria
+STROMA_DENSITY = 1.0 / 250.0  # cells per um^2 in lamina propria
 AGGREGATE_DENSITY = 1.0 / 34.0
 DESMOPLASIA_DENSITY = 1.0 / 600.0
 AGGREGATE_EDGE_UM = 60.0
 CLUSTER_BOX_UM = 50.0
-CLUSTER_CHANCE = 0.6
+CLUSTER_CHANCE = 0.8
 CLUSTER_MEMBERS = 6
 CLUSTER_STEP_UM = 11.0
 
@@ -73,9 +73,11 @@ def clear_of_glands(glands: GlandSet, x: F64, y: F64, margin: F64 | float) -> Ma
     near = glands.near(x.min() - widest, y.min() - widest, x.max() + widest, y.max() + widest)
     clear = np.ones(x.shape, bool)
     for start in range(0, near.size, 64):
-        index = near[start : start + 64][None, :]
-        depth = glands.depth(index, x[:, None], y[:, None])
-        clear &= (depth < -margins[:, None]).all(axis=1)
+        index = near[start : start + 64]
+        distance = np.hypot(x[:, None] - glands.cx[index], y[:, None] - glands.cy[index])
+        point, gland = np.nonzero(distance < glands.reach[index] + margins[:, None])
+        depth = glands.depth(index[gland], x[point], y[point])
+        clear[point[depth >= -margins[point]]] = False
     return clear
 
 
@@ -141,10 +143,11 @@ def _stroma_shapes(
         wobble2=0.06 * (wobble - 0.5),
         wobble3=0.04 * (shade - 0.5),
         phase=2 * math.pi * wobble,
-        value=np.where(spindle, 0.5, np.where(lymphocyte, 0.8, 0.7)) + 0.15 * shade,
+        value=np.where(spindle, 0.46, np.where(lymphocyte, 0.7, 0.6)) + 0.14 * shade,
         texture=np.full(x.shape, 0.2),
         rim=np.full(x.shape, 0.15),
         hollow=np.zeros(x.shape),
+        nucleolus=np.zeros(x.shape),
     )
 
 
@@ -200,6 +203,7 @@ def _tumour_cell_shapes(x: F64, y: F64, draws: list[F64]) -> tuple[Blobs, Blobs]
         texture=np.zeros(x.shape),
         rim=np.zeros(x.shape),
         hollow=np.zeros(x.shape),
+        nucleolus=np.zeros(x.shape),
     )
     return nuclei, bodies
 
@@ -216,10 +220,11 @@ def tumour_nuclei(x: F64, y: F64, size: F64, shape: F64, shade: F64, spin: F64) 
         wobble2=0.2 * (shape - 0.5) + 0.06,
         wobble3=0.18 * (shade - 0.5),
         phase=2 * math.pi * (spin * 3.0 % 1.0),
-        value=0.66 + 0.24 * shade,
-        texture=np.full(x.shape, 0.45),
-        rim=np.full(x.shape, 0.25),
+        value=0.52 + 0.26 * shade,
+        texture=np.full(x.shape, 0.4),
+        rim=np.full(x.shape, 0.3),
         hollow=np.where(shade < 0.3, 0.3, 0.0),
+        nucleolus=np.where(size > 0.45, 0.7 + 0.5 * shade, 0.0),
     )
 
 

@@ -1,4 +1,4 @@
-"""Drawing glands: columnar epithelium around a lumen, or a cribriform nest with punched-out lumina."""
+"""Drawing glands: columnar epithelium around a lumen, or a cribriform nest with round lumina."""
 
 import math
 from dataclasses import dataclass
@@ -30,10 +30,10 @@ class EpitheliumLook:
 
 
 BENIGN_LOOK = EpitheliumLook(
-    basal_eosin=0.17,
-    basal_hematoxylin=0.08,
-    apical_eosin=0.07,
-    apical_hematoxylin=0.035,
+    basal_eosin=0.16,
+    basal_hematoxylin=0.075,
+    apical_eosin=0.11,
+    apical_hematoxylin=0.05,
     lumen_eosin=0.012,
     membrane_eosin=0.18,
     cell_width_um=6.5,
@@ -55,9 +55,9 @@ TUMOUR_LOOK = EpitheliumLook(
 # Epithelial nuclei as averages: benign ones in a basal band, tumour ones everywhere.
 BENIGN_NUCLEAR_BAND_UM = (1.4, 8.6)
 BENIGN_NUCLEAR_COVERAGE = 0.4
-BENIGN_NUCLEAR_STAIN = 0.64
-TUMOUR_NUCLEAR_COVERAGE = 0.55
-TUMOUR_NUCLEAR_STAIN = 0.85
+BENIGN_NUCLEAR_STAIN = 0.55
+TUMOUR_NUCLEAR_COVERAGE = 0.6
+TUMOUR_NUCLEAR_STAIN = 0.72
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def _window(grid: SampleGrid, glands: GlandSet, index: int) -> tuple[slice, slic
 
 def _coverage(distance: F32, footprint: float) -> F32:
     """Fraction of a sample's footprint on the positive side of a boundary (box filter)."""
-    return np.clip(distance * np.float32(1.0 / footprint) + np.float32(0.5), 0.0, 1.0)
+    result: F32 = np.clip(distance * np.float32(1.0 / footprint) + np.float32(0.5), 0.0, 1.0)
+    return result
 
 
 def draw_glands(
@@ -155,10 +156,15 @@ class _Gland:
         membrane = _coverage(np.float32(1.2) - depth, self.footprint)
         cyto_e = (look.basal_eosin + (look.apical_eosin - look.basal_eosin) * apical) * cells
         cyto_e += np.float32(look.membrane_eosin) * membrane
-        cyto_h = (look.basal_hematoxylin + (look.apical_hematoxylin - look.basal_hematoxylin) * apical) * cells
+        cyto_h = (
+            look.basal_hematoxylin + (look.apical_hematoxylin - look.basal_hematoxylin) * apical
+        ) * cells
         if averaged:
             coverage, value = self._average_nuclei()
-            cyto_e = cyto_e * (np.float32(1.0) - np.float32(0.8) * coverage) + np.float32(0.06) * coverage
+            cyto_e = (
+                cyto_e * (np.float32(1.0) - np.float32(0.8) * coverage)
+                + np.float32(0.06) * coverage
+            )
             cyto_h = mixed_hematoxylin(cyto_h, coverage, value)
         eosin = epithelium * cyto_e + self.lumen * np.float32(look.lumen_eosin)
         hematoxylin = epithelium * cyto_h + self.lumen * np.float32(0.004)
@@ -183,7 +189,8 @@ def _cell_borders(theta: F32, radius: float, look: EpitheliumLook, footprint: fl
     count = max(6, round(2.0 * math.pi * radius / width))
     phase = theta * np.float32(count / (2.0 * math.pi))
     edge = (np.abs(phase - np.floor(phase) - np.float32(0.5)) * np.float32(2.0)) ** 8
-    return np.float32(1.0) + np.float32(look.border_contrast) * (edge - np.float32(1.0 / 9.0))
+    result: F32 = np.float32(1.0) + np.float32(look.border_contrast) * (edge - np.float32(1 / 9))
+    return result
 
 
 def _holes(dx: F32, dy: F32, holes: Holes, glands: GlandSet, index: int, footprint: float) -> F32:

@@ -34,13 +34,22 @@ class SampleGrid:
     def xs(self) -> F64:
         """Sample x coordinates (one per sample column)."""
         first = self.x * self.supersample
-        return (np.arange(first, first + self.width * self.supersample) + 0.5) * self.step_um
+        indices = np.arange(first, first + self.width * self.supersample, dtype=np.float64)
+        result: F64 = (indices + 0.5) * self.step_um
+        return result
 
     @cached_property
     def ys(self) -> F64:
         """Sample y coordinates (one per sample row)."""
         first = self.y * self.supersample
-        return (np.arange(first, first + self.height * self.supersample) + 0.5) * self.step_um
+        indices = np.arange(first, first + self.height * self.supersample, dtype=np.float64)
+        result: F64 = (indices + 0.5) * self.step_um
+        return result
+
+    @property
+    def first_sample(self) -> tuple[int, int]:
+        """Absolute (column, row) sample index of the grid's first sample."""
+        return self.x * self.supersample, self.y * self.supersample
 
     @property
     def bounds_um(self) -> tuple[float, float, float, float]:
@@ -64,15 +73,16 @@ class StarShape:
 
     @cached_property
     def _angles(self) -> F64:
-        return np.arange(len(self.radii)) * (2.0 * math.pi / len(self.radii))
+        return np.arange(len(self.radii), dtype=np.float64) * (2.0 * math.pi / len(self.radii))
 
     @cached_property
     def vertices(self) -> F64:
         """(N, 2) polygon vertices (x, y), counter-clockwise in image axes, not closed."""
-        r = np.asarray(self.radii)
-        return np.stack(
+        r = np.asarray(self.radii, dtype=np.float64)
+        result: F64 = np.stack(
             [self.cx + r * np.cos(self._angles), self.cy + r * np.sin(self._angles)], axis=1
         )
+        return result
 
     @cached_property
     def _edges(self) -> tuple[F64, F64, F64]:
@@ -94,16 +104,23 @@ class StarShape:
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, top, right, bottom) of the polygon."""
         v = self.vertices
-        return (float(v[:, 0].min()), float(v[:, 1].min()), float(v[:, 0].max()), float(v[:, 1].max()))
+        return (
+            float(v[:, 0].min()),
+            float(v[:, 1].min()),
+            float(v[:, 0].max()),
+            float(v[:, 1].max()),
+        )
 
     @property
     def area(self) -> float:
         """Polygon area (shoelace formula)."""
         v = self.vertices
-        return float(0.5 * abs(np.dot(v[:, 0], np.roll(v[:, 1], -1)) - np.dot(v[:, 1], np.roll(v[:, 0], -1))))
+        return float(
+            0.5 * abs(np.dot(v[:, 0], np.roll(v[:, 1], -1)) - np.dot(v[:, 1], np.roll(v[:, 0], -1)))
+        )
 
     def signed_distance(self, x: F64, y: F64) -> F64:
-        """Distance to the edge facing each point: positive inside, exact sign (point in polygon)."""
+        """Distance to the edge facing each point: > 0 inside, exact sign (point in polygon)."""
         dx, dy = x - self.cx, y - self.cy
         count = len(self.radii)
         sector = np.floor(np.arctan2(dy, dx) * (count / (2.0 * math.pi))).astype(np.intp) % count
@@ -119,9 +136,15 @@ class StarShape:
         """Exact distance from one point to the polygon's outline."""
         start = self.vertices
         along = np.roll(start, -1, axis=0) - start
-        t = np.clip(((x - start[:, 0]) * along[:, 0] + (y - start[:, 1]) * along[:, 1])
-                    / np.maximum((along**2).sum(axis=1), 1e-12), 0.0, 1.0)
-        return float(np.hypot(start[:, 0] + t * along[:, 0] - x, start[:, 1] + t * along[:, 1] - y).min())
+        t = np.clip(
+            ((x - start[:, 0]) * along[:, 0] + (y - start[:, 1]) * along[:, 1])
+            / np.maximum((along**2).sum(axis=1), 1e-12),
+            0.0,
+            1.0,
+        )
+        return float(
+            np.hypot(start[:, 0] + t * along[:, 0] - x, start[:, 1] + t * along[:, 1] - y).min()
+        )
 
     def grid_depth(self, xs: F64, ys: F64, margin: float) -> F64:
         """signed_distance on the grid xs by ys; far from the outline only its sign is kept.
@@ -147,5 +170,5 @@ def smooth_radii(
     amplitude = roughness * rng.standard_normal(harmonics) / k**1.3
     phase = rng.uniform(0.0, 2.0 * math.pi, harmonics)
     wave = (amplitude[:, None] * np.cos(k[:, None] * angles[None, :] + phase[:, None])).sum(0)
-    wave = np.clip(wave, -0.6, 1.5)
-    return mean_radius * (1.0 + wave)
+    result: F64 = mean_radius * (1.0 + np.clip(wave, -0.6, 1.5))
+    return result

@@ -18,7 +18,7 @@ Index = NDArray[np.intp]
 Draw = Callable[[int], F64]
 
 BENIGN_CELL_UM = 6.6
-TUMOUR_LATTICE_UM = 9.5
+TUMOUR_LATTICE_UM = 8.5
 OUTLINE_SAMPLES = 512
 
 
@@ -76,10 +76,11 @@ def _basal_row(glands: GlandSet, index: int, seed: int) -> tuple[Blobs, Blobs]:
         wobble2=(0.04 * (draw(6) - 0.5))[keep],
         wobble3=(0.04 * (draw(7) - 0.5))[keep],
         phase=(2 * math.pi * draw(8))[keep],
-        value=(np.where(goblet, 0.7, 0.55) + 0.12 * draw(9))[keep],
-        texture=np.full(n, 0.25),
+        value=(np.where(goblet, 0.6, 0.48) + 0.1 * draw(9))[keep],
+        texture=np.full(n, 0.2),
         rim=np.full(n, 0.2),
         hollow=np.zeros(n),
+        nucleolus=np.zeros(n),
     )
     return nuclei, _goblets(glands, index, at, outline, goblet & keep, draw)
 
@@ -89,15 +90,15 @@ def _goblets(
 ) -> Blobs:
     """Mucin vacuoles in the apical part of the goblet cells."""
     thickness = glands.thickness[index]
-    along = 3.6 + 1.8 * draw(11)
-    centre = outline - np.minimum(8.0 + along, thickness - 1.0)
+    along = 4.0 + 2.0 * draw(11)
+    centre = outline - np.maximum(thickness - along - 0.8, 9.0 + along)
     keep = goblet & (centre > along)
     n = int(keep.sum())
     return Blobs(
         x=(glands.cx[index] + centre * np.cos(at))[keep],
         y=(glands.cy[index] + centre * np.sin(at))[keep],
         a=along[keep],
-        b=(2.4 + 0.8 * draw(12))[keep],
+        b=(2.8 + 1.0 * draw(12))[keep],
         angle=at[keep],
         wobble2=np.full(n, 0.05),
         wobble3=(0.05 * (draw(13) - 0.5))[keep],
@@ -106,13 +107,16 @@ def _goblets(
         texture=np.zeros(n),
         rim=np.zeros(n),
         hollow=np.zeros(n),
+        nucleolus=np.zeros(n),
     )
 
 
 def _stratified(glands: GlandSet, index: int, seed: int) -> Blobs:
     """Nuclei filling the whole thickness of tumour epithelium on a jittered lattice."""
     reach = float(glands.reach[index])
-    steps = np.arange(-math.ceil(reach / TUMOUR_LATTICE_UM), math.ceil(reach / TUMOUR_LATTICE_UM) + 1)
+    steps = np.arange(
+        -math.ceil(reach / TUMOUR_LATTICE_UM), math.ceil(reach / TUMOUR_LATTICE_UM) + 1
+    )
     i, j = (g.ravel() for g in np.meshgrid(steps, steps))
     ident = glands.ident[index]
 

@@ -68,10 +68,10 @@ TUMOUR_GLANDS = GlandRecipe(
 )
 
 
-def _neighbour(grid: NDArray[np.generic], di: int, dj: int, fill: float) -> NDArray[np.generic]:
+def _neighbour(grid: F64, di: int, dj: int, fill: float) -> F64:
     """grid shifted so that each cell sees its neighbour at (column + di, row + dj)."""
     pad = NEIGHBOURHOOD
-    padded = np.pad(grid, pad, constant_values=fill)
+    padded: F64 = np.pad(grid, pad, constant_values=fill)
     rows, cols = grid.shape
     return padded[pad + dj : pad + dj + rows, pad + di : pad + di + cols]
 

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
-Index = NDArray[np.intp]
+Index = NDArray[np.intp] | np.intp
 
 HARMONICS = 6  # wobble harmonics k = 2 .. HARMONICS + 1
 OUTLINE_TABLE = 2048  # samples of the outline per turn when drawing
@@ -44,9 +44,10 @@ class GlandSet:
     @property
     def reach(self) -> F64:
         """Largest possible distance from a gland's centre to its outline."""
-        return self.radius * np.sqrt(self.stretch) * (1.0 + np.abs(self.wobble).sum(axis=1))
+        result: F64 = self.radius * np.sqrt(self.stretch) * (1.0 + np.abs(self.wobble).sum(axis=1))
+        return result
 
-    def near(self, left: float, top: float, right: float, bottom: float) -> Index:
+    def near(self, left: float, top: float, right: float, bottom: float) -> NDArray[np.intp]:
         """Indices of the glands whose outline may reach into the rectangle."""
         reach = self.reach
         hit = (

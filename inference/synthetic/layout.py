@@ -69,7 +69,7 @@ class SlideLayout:
         return _union_depth(self.aggregates, x, y)
 
     def tissue_grid(self, xs: F64, ys: F64, margin: float) -> F64:
-        """tissue_depth on the grid xs by ys, exact within `margin` of an outline (see grid_depth)."""
+        """tissue_depth on the grid xs by ys, exact within `margin` of an outline (grid_depth)."""
         return _union_grid_depth(self.fragments, xs, ys, margin)
 
     def lesion_grid(self, xs: F64, ys: F64, margin: float) -> F64:

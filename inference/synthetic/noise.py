@@ -64,16 +64,19 @@ def _lattice(ix: NDArray[np.uint32], iy: NDArray[np.uint32], key: np.uint32) -> 
     return (h >> np.uint32(8)).astype(np.float32) * np.float32(2.0**-24)
 
 
-def noise_points(u: F64, v: F64, cell_u: float, cell_v: float, seed: int, salt: int) -> F32:
+def noise_points(
+    u: F64 | F32, v: F64 | F32, cell_u: float, cell_v: float, seed: int, salt: int
+) -> F32:
     """Value noise in [0, 1) at arbitrary points, with separate cell sizes along u and v."""
-    su, sv = (u / cell_u).astype(np.float32), (v / cell_v).astype(np.float32)
+    su = (u * (1.0 / cell_u)).astype(np.float32, copy=False)
+    sv = (v * (1.0 / cell_v)).astype(np.float32, copy=False)
     fu, fv = np.floor(su), np.floor(sv)
     wu, wv = su - fu, sv - fv
     wu *= wu * (np.float32(3.0) - np.float32(2.0) * wu)
     wv *= wv * (np.float32(3.0) - np.float32(2.0) * wv)
     iu = fu.astype(np.int32).view(np.uint32)
     iv = fv.astype(np.int32).view(np.uint32)
-    key = hash_keys(seed, Purpose.NOISE, salt)[()]
+    key = np.uint32(hash_keys(seed, Purpose.NOISE, salt))
     one = np.uint32(1)
     with np.errstate(over="ignore"):
         iu1, iv1 = iu + one, iv + one

@@ -19,12 +19,18 @@ MIN_SPACING_UM = 0.05
 MAX_SPACING_UM = 1000.0
 MAX_REGION_PIXELS = 1_000_000_000
 CHUNK_SIDE_SAMPLES = 1024  # rendered at once; keeps the working set small and bounded
-SAMPLE_STEP_UM = 6.0  # coarser pixels are supersampled so that each sample is about this size
+CELL_SAMPLE_UM = 2.0  # up to this pixel size, and ...
+CELLS_SUPERSAMPLED_UM = 6.0  # ... up to this one with smaller samples, cells are drawn one by one
+SAMPLE_STEP_UM = 6.0  # coarser pixels: cells as averages, samples about this size
 
 
 def supersampling(spacing_um: float) -> int:
-    """Samples per pixel side: 1 at scanning resolutions, more for thumbnails (anti-aliasing)."""
-    return max(1, min(4, math.ceil(spacing_um / SAMPLE_STEP_UM)))
+    """Samples per pixel side: 1 at scanning resolutions, more for coarse levels (anti-aliasing)."""
+    if spacing_um <= CELL_SAMPLE_UM:
+        return 1
+    if spacing_um <= CELLS_SUPERSAMPLED_UM:
+        return math.ceil(spacing_um / CELL_SAMPLE_UM)
+    return min(4, math.ceil(spacing_um / SAMPLE_STEP_UM))
 
 
 def render_region(
@@ -49,8 +55,16 @@ def render_region(
 
 
 def _render_chunk(grid: SampleGrid, layout: SlideLayout) -> np.ndarray:
-    """RGB uint8 pixels of one chunk: samples rendered, then box-filtered per pixel."""
-    light = _transmitted_light(grid, layout)
+    """RGB uint8 pixels of one chunk: samples rendered, then optics and pixel box filter."""
+    taps = optical_blur(grid.spacing_um) if grid.supersample == 1 else ()
+    if taps:
+        m = len(taps) // 2
+        wider = SampleGrid(
+            grid.spacing_um, grid.x - m, grid.y - m, grid.width + 2 * m, grid.height + 2 * m
+        )
+        light = _blur(_transmitted_light(wider, layout), taps)
+    else:
+        light = _transmitted_light(grid, layout)
     s = grid.supersample
     if s > 1:
         # A fixed summation order: the same pixel sums the same way in every region.
@@ -60,6 +74,28 @@ def _render_chunk(grid: SampleGrid, layout: SlideLayout) -> np.ndarray:
                 total += light[i::s, j::s]
         light = total * np.float32(1.0 / (s * s))
     return np.clip(np.rint(light), 0, 255).astype(np.uint8)
+
+
+def optical_blur(spacing_um: float) -> tuple[float, ...]:
+    """Binomial taps imitating the scanner's point spread (about 0.25 um); none when unresolved."""
+    if spacing_um < 0.35:
+        return (1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16)
+    if spacing_um < 0.7:
+        return (1 / 4, 2 / 4, 1 / 4)
+    return ()
+
+
+def _blur(light: F32, taps: tuple[float, ...]) -> F32:
+    """Separable blur that drops len(taps) // 2 samples at every border."""
+    m = len(taps) // 2
+    rows, cols = light.shape[0] - 2 * m, light.shape[1] - 2 * m
+    across = np.zeros((light.shape[0], cols, 3), np.float32)
+    for k, tap in enumerate(taps):
+        across += np.float32(tap) * light[:, k : k + cols]
+    result = np.zeros((rows, cols, 3), np.float32)
+    for k, tap in enumerate(taps):
+        result += np.float32(tap) * across[k : k + rows]
+    return result
 
 
 def render_labels(

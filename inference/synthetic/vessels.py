@@ -60,6 +60,7 @@ def vessels(layout: SlideLayout, bounds: Bounds) -> Vessels:
         texture=np.zeros(x.shape),
         rim=np.zeros(x.shape),
         hollow=np.zeros(x.shape),
+        nucleolus=np.zeros(x.shape),
     )
     return Vessels(lumina, _endothelium(seed, ident, lumina), _red_cells(seed, ident, lumina))
 
@@ -78,9 +79,10 @@ def _endothelium(seed: int, ident: F64, lumina: Blobs) -> Blobs:
     count = 2 + np.floor(3 * uniform(seed, Purpose.VESSEL, ident, 20))[:, None]
     t = 2 * math.pi * ((k + uniform(seed, Purpose.VESSEL, ident[:, None], k, 21) * 0.5) / count)
     x, y = _on_ellipse(lumina, t, np.ones_like(t) * 1.0)
-    tangent = np.arctan2(
-        lumina.b[:, None] * np.cos(t), -lumina.a[:, None] * np.sin(t)
-    ) + lumina.angle[:, None]
+    tangent = (
+        np.arctan2(lumina.b[:, None] * np.cos(t), -lumina.a[:, None] * np.sin(t))
+        + lumina.angle[:, None]
+    )
     keep = (k < count).ravel()
     n = int(keep.sum())
     shade = uniform(seed, Purpose.VESSEL, ident[:, None], k, 22).ravel()[keep]
@@ -97,6 +99,7 @@ def _endothelium(seed: int, ident: F64, lumina: Blobs) -> Blobs:
         texture=np.full(n, 0.15),
         rim=np.full(n, 0.1),
         hollow=np.zeros(n),
+        nucleolus=np.zeros(n),
     )
 
 
@@ -127,4 +130,5 @@ def _red_cells(seed: int, ident: F64, lumina: Blobs) -> Blobs:
         texture=np.zeros(n),
         rim=np.zeros(n),
         hollow=np.full(n, 0.35),
+        nucleolus=np.zeros(n),
     )

@@ -63,8 +63,14 @@ def test_regions_are_crops_of_larger_regions(malignant: SlideLayout, spacing: fl
     big_x, big_y, big_w, big_h = cx - 131, cy - 97, 263, 211
     big = render_region(malignant, spacing, big_x, big_y, big_w, big_h)
     big_labels = render_labels(malignant, spacing, big_x, big_y, big_w, big_h)
-    for dx, dy, w, h in [(0, 0, 1, 1), (1, 3, 17, 9), (37, 41, 101, 77), (130, 96, 64, 64),
-                         (5, 100, 258, 3), (200, 0, 63, 211)]:
+    for dx, dy, w, h in [
+        (0, 0, 1, 1),
+        (1, 3, 17, 9),
+        (37, 41, 101, 77),
+        (130, 96, 64, 64),
+        (5, 100, 258, 3),
+        (200, 0, 63, 211),
+    ]:
         crop = render_region(malignant, spacing, big_x + dx, big_y + dy, w, h)
         assert np.array_equal(crop, big[dy : dy + h, dx : dx + w]), (dx, dy, w, h)
         labels = render_labels(malignant, spacing, big_x + dx, big_y + dy, w, h)

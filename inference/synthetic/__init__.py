@@ -4,12 +4,12 @@ Everything is defined in micrometres and rendered procedurally per region, so sl
 size can be rendered tile by tile at any pixel spacing, identically wherever a tile is cut.
 """
 
+from inference.synthetic.design import make_layout
 from inference.synthetic.layout import (
     SlideKind,
     SlideLayout,
     SyntheticSlideError,
     lesion_polygons,
-    make_layout,
 )
 from inference.synthetic.render import render_labels, render_region
 

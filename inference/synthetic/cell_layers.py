@@ -12,8 +12,7 @@ from inference.synthetic.blobs import Blobs, StampTarget, stamp
 from inference.synthetic.cells import (
     AGGREGATE_DENSITY,
     AGGREGATE_EDGE_UM,
-    DESMOPLASIA_DENSITY,
-    STROMA_DENSITY,
+    STROMA_CELLS,
     free_cells,
     lymphoid_weight,
     stroma_population,
@@ -23,6 +22,7 @@ from inference.synthetic.geometry import SampleGrid
 from inference.synthetic.gland_cells import gland_cells
 from inference.synthetic.layout import SlideLayout
 from inference.synthetic.staining import StainLayers, mixed_hematoxylin
+from inference.synthetic.stroma import TUMOUR_STROMA
 from inference.synthetic.vessels import vessels
 
 F32 = NDArray[np.float32]
@@ -78,34 +78,27 @@ def _add_averaged(
     margin = 4.0 * grid.step_um + AGGREGATE_EDGE_UM
     shape = (ys.size, xs.size)
     tumour = layout.lesion_grid(xs, ys, margin) > 0.0 if layout.lesions else np.zeros(shape, bool)
-    lymphoid = (
-        lymphoid_weight(layout.aggregate_grid(xs, ys, margin)) * AGGREGATE_DENSITY
-        if layout.aggregates
-        else np.zeros(shape)
-    )
-    ordinary, desmoplastic, lymphocyte = (
-        stroma_population(False, False),
-        stroma_population(True, False),
-        stroma_population(False, True),
-    )
-    area = np.where(
-        tumour, DESMOPLASIA_DENSITY * desmoplastic.area_um2, STROMA_DENSITY * ordinary.area_um2
-    )
-    stain = np.where(
-        tumour,
-        DESMOPLASIA_DENSITY * desmoplastic.stain_area_um2,
-        STROMA_DENSITY * ordinary.stain_area_um2,
-    )
-    area = area + lymphoid * lymphocyte.area_um2
-    stain = stain + lymphoid * lymphocyte.stain_area_um2
+    area, stain = np.zeros(shape), np.zeros(shape)
+    weights = (*layout.layer_grid(xs, ys), np.ones(shape, np.float32))
+    for context, weight in enumerate(weights):
+        here = np.where(tumour, context == TUMOUR_STROMA, weight if context != TUMOUR_STROMA else 0)
+        own = stroma_population(context, False)
+        density = STROMA_CELLS[context].density * here
+        area += density * own.area_um2
+        stain += density * own.stain_area_um2
+    if layout.aggregates:
+        lymphoid = lymphoid_weight(layout.aggregate_grid(xs, ys, margin)) * AGGREGATE_DENSITY
+        lymphocyte = stroma_population(0, True)
+        area += lymphoid * lymphocyte.area_um2
+        stain += lymphoid * lymphocyte.stain_area_um2
     stroma = np.float32(1.0) - gland_cover
     if layout.lesions:
-        density, nuclei, bodies = tumour_cell_populations()
-        invaded = np.where(tumour, density, 0.0)
+        invading, nuclei, bodies = tumour_cell_populations()
+        invaded = np.where(tumour, invading, 0.0)
         body_cover = (-np.expm1(-invaded * bodies.area_um2)).astype(np.float32) * stroma
         _over(stains, body_cover, *_cytoplasm(body_cover))
-        area = area + invaded * nuclei.area_um2
-        stain = stain + invaded * nuclei.stain_area_um2
+        area += invaded * nuclei.area_um2
+        stain += invaded * nuclei.stain_area_um2
     cover = (-np.expm1(-area)).astype(np.float32) * stroma
     value = (stain / np.maximum(area, 1e-9)).astype(np.float32)
     stains.eosin *= np.float32(1.0) - np.float32(0.8) * cover

@@ -12,25 +12,41 @@ import numpy as np
 from numpy.typing import NDArray
 
 from inference.synthetic.blobs import Blobs
-from inference.synthetic.glands import GlandSet
 from inference.synthetic.layout import SlideLayout
 from inference.synthetic.streams import Purpose, uniform
-from inference.synthetic.stroma import fibre_angle
+from inference.synthetic.stroma import TUMOUR_STROMA, fibre_angle
 
 F64 = NDArray[np.float64]
 Mask = NDArray[np.bool_]
 Bounds = tuple[float, float, float, float]
 
 BOX_UM = 40.0
-CANDIDATES = 48  # per box: enough for the densest lymphoid aggregate
-STROMA_DENSITY = 1.0 / 250.0  # cells per um^2 in lamina propria
-AGGREGATE_DENSITY = 1.0 / 34.0
-DESMOPLASIA_DENSITY = 1.0 / 600.0
+CANDIDATES = 72  # per box: enough for the densest lymphoid aggregate
+AGGREGATE_DENSITY = 1.0 / 24.0  # extra lymphocytes per um^2 in a lymphoid aggregate
 AGGREGATE_EDGE_UM = 60.0
 CLUSTER_BOX_UM = 50.0
 CLUSTER_CHANCE = 0.8
 CLUSTER_MEMBERS = 6
 CLUSTER_STEP_UM = 11.0
+
+
+@dataclass(frozen=True)
+class StromaCells:
+    """Resident cells of one kind of stroma: how many, and how many are spindle-shaped."""
+
+    density: float  # cells per um^2
+    spindle: float  # fraction of fibroblasts or smooth muscle cells; the rest are lymphoid
+    long_um: tuple[float, float]  # semi-axes of the spindle nuclei
+    short_um: tuple[float, float]
+
+
+# Indexed like stroma.RECIPES: lamina propria, submucosa, muscularis propria, desmoplasia.
+STROMA_CELLS = (
+    StromaCells(1.0 / 250.0, 0.3, (4.5, 7.0), (1.1, 1.5)),
+    StromaCells(1.0 / 1100.0, 0.85, (5.0, 8.0), (1.0, 1.4)),
+    StromaCells(1.0 / 330.0, 1.0, (7.0, 11.0), (1.3, 1.8)),
+    StromaCells(1.0 / 600.0, 0.75, (5.0, 7.5), (1.5, 2.0)),
+)
 
 
 @dataclass(frozen=True)
@@ -64,23 +80,6 @@ def grid_boxes(bounds: Bounds, margin: float, box: float) -> tuple[F64, F64]:
     return row.ravel().astype(np.float64), col.ravel().astype(np.float64)
 
 
-def clear_of_glands(glands: GlandSet, x: F64, y: F64, margin: F64 | float) -> Mask:
-    """Whether each point lies at least `margin` (um, per point or one for all) outside glands."""
-    if x.size == 0:
-        return np.ones(0, bool)
-    margins = np.broadcast_to(np.asarray(margin, np.float64), x.shape)
-    widest = float(margins.max())
-    near = glands.near(x.min() - widest, y.min() - widest, x.max() + widest, y.max() + widest)
-    clear = np.ones(x.shape, bool)
-    for start in range(0, near.size, 64):
-        index = near[start : start + 64]
-        distance = np.hypot(x[:, None] - glands.cx[index], y[:, None] - glands.cy[index])
-        point, gland = np.nonzero(distance < glands.reach[index] + margins[:, None])
-        depth = glands.depth(index[gland], x[point], y[point])
-        clear[point[depth >= -margins[point]]] = False
-    return clear
-
-
 def lymphoid_weight(aggregate_depth: F64) -> F64:
     """How much of the lymphoid aggregate's extra cell density applies at a given depth."""
     return np.asarray(np.clip(aggregate_depth / AGGREGATE_EDGE_UM + 0.5, 0.0, 1.0) ** 1.5)
@@ -95,8 +94,16 @@ def free_cells(layout: SlideLayout, bounds: Bounds) -> FreeCells:
     return FreeCells(Blobs.concatenate([nuclei, tumour_nuclei]), bodies)
 
 
+def stroma_context(layout: SlideLayout, x: F64, y: F64) -> NDArray[np.int8]:
+    """Which STROMA_CELLS (and stroma.RECIPES) entry applies at each point."""
+    context = layout.layer(x, y)
+    if layout.lesions:
+        context[layout.lesion_depth(x, y) > 0.0] = TUMOUR_STROMA
+    return context
+
+
 def _stroma_nuclei(layout: SlideLayout, bounds: Bounds) -> Blobs:
-    """Lymphocytes, plasma cells and fibroblasts, thinned by the local cell density."""
+    """Lymphocytes, plasma cells, fibroblasts and muscle cells, thinned to the local density."""
     row, col = grid_boxes(bounds, 12.0, BOX_UM)
     k = np.arange(CANDIDATES)[None, :]
     row, col = row[:, None], col[:, None]
@@ -106,34 +113,39 @@ def _stroma_nuclei(layout: SlideLayout, bounds: Bounds) -> Blobs:
 
     x = (np.repeat(col, CANDIDATES, axis=1).ravel() + draw(0)) * BOX_UM
     y = (np.repeat(row, CANDIDATES, axis=1).ravel() + draw(1)) * BOX_UM
-    tumour = layout.lesion_depth(x, y) > 0.0
+    inside = layout.tissue_depth(x, y) > 1.0
+    x, y = x[inside], y[inside]
+    context = stroma_context(layout, x, y)
     lymphoid = lymphoid_weight(layout.aggregate_depth(x, y))
-    background = np.where(tumour, DESMOPLASIA_DENSITY, STROMA_DENSITY)
+    background = np.array([cells.density for cells in STROMA_CELLS])[context]
     per_candidate = BOX_UM**2 / CANDIDATES
-    chance = (background + AGGREGATE_DENSITY * lymphoid) * per_candidate
-    pick = draw(2)
-    keep = (pick < chance) & (layout.tissue_depth(x, y) > 1.0)
-    keep[keep] = clear_of_glands(layout.glands, x[keep], y[keep], 2.0)
-    # Candidates drawn below the background density are ordinary stroma cells; the rest
+    pick = draw(2)[inside]
+    keep = pick < (background + AGGREGATE_DENSITY * lymphoid) * per_candidate
+    keep[keep] = layout.glands.clear_of(x[keep], y[keep], 2.0)
+    # Candidates drawn below the background density are the stroma's own cells; the rest
     # exist only because of the aggregate and are lymphocytes.
     is_lymphocyte = (pick >= background * per_candidate)[keep]
-    x, y, tumour = x[keep], y[keep], tumour[keep]
-    nuclei = _stroma_shapes(
-        [draw(f)[keep] for f in (3, 4, 5, 6, 7)], tumour, is_lymphocyte, layout.seed, x, y
-    )
-    return nuclei
+    draws = [draw(f)[inside][keep] for f in (3, 4, 5, 6, 7)]
+    x, y, context = x[keep], y[keep], context[keep]
+    angle = fibre_angle(x, y, context, layout.seed, layout.wall_along(x, y))
+    return _stroma_shapes(draws, context, is_lymphocyte, x, y, angle)
 
 
 def _stroma_shapes(
-    draws: list[F64], tumour: Mask, lymphocyte: Mask, seed: int, x: F64, y: F64
+    draws: list[F64], context: NDArray[np.int8], lymphocyte: Mask, x: F64, y: F64, angle: F64
 ) -> Blobs:
     """Nuclei of stroma cells from their random draws (kind, size, shade, wobble, phase)."""
     kind, size, shade, wobble, phase = draws
-    spindle = (kind < np.where(tumour, 0.75, 0.3)) & ~lymphocyte
+
+    def column(values: list[float]) -> F64:
+        return np.array(values)[context]
+
+    spindle = (kind < column([c.spindle for c in STROMA_CELLS])) & ~lymphocyte
+    long_low, long_high = (column([c.long_um[i] for c in STROMA_CELLS]) for i in (0, 1))
+    short_low, short_high = (column([c.short_um[i] for c in STROMA_CELLS]) for i in (0, 1))
     round_r = np.where(lymphocyte, 2.3 + 0.6 * size, 2.4 + 0.9 * size)
-    long_r = np.where(tumour, 5.0 + 2.5 * size, 4.5 + 2.5 * size)
-    short_r = np.where(tumour, 1.5 + 0.5 * shade, 1.1 + 0.4 * shade)
-    angle = fibre_angle(x, y, tumour, seed) if x.size else np.zeros(0)
+    long_r = long_low + (long_high - long_low) * size
+    short_r = short_low + (short_high - short_low) * shade
     return Blobs(
         x=x,
         y=y,
@@ -174,7 +186,7 @@ def _tumour_cells(layout: SlideLayout, bounds: Bounds) -> tuple[Blobs, Blobs]:
     keep = (k < count[:, None]).ravel()
     keep &= layout.lesion_depth(x, y) > 4.0
     keep &= layout.tissue_depth(x, y) > 4.0
-    keep[keep] = clear_of_glands(layout.glands, x[keep], y[keep], 9.0)
+    keep[keep] = layout.glands.clear_of(x[keep], y[keep], 9.0)
     draws = [cell_draw(f)[keep] for f in (6, 7, 8, 9)]
     return _tumour_cell_shapes(x[keep], y[keep], draws)
 
@@ -234,12 +246,13 @@ def _reference_draws(count: int, fields: int) -> list[F64]:
 
 
 @cache
-def stroma_population(tumour: bool, lymphocyte: bool) -> Population:
-    """Average nucleus of ordinary stroma cells (or of aggregate lymphocytes)."""
+def stroma_population(context: int, lymphocyte: bool) -> Population:
+    """Average nucleus of one stroma's own cells (or of aggregate lymphocytes)."""
     n = 2048
     zeros = np.zeros(n)
+    kinds = np.full(n, context, np.int8)
     blobs = _stroma_shapes(
-        _reference_draws(n, 5), np.full(n, tumour), np.full(n, lymphocyte), 0, zeros, zeros
+        _reference_draws(n, 5), kinds, np.full(n, lymphocyte), zeros, zeros, zeros
     )
     return Population.of(blobs)
 

@@ -8,6 +8,7 @@ from numpy.typing import NDArray
 
 from inference.synthetic.geometry import SampleGrid
 from inference.synthetic.glands import GlandKind, GlandSet
+from inference.synthetic.noise import noise_grid
 from inference.synthetic.staining import StainLayers, mixed_hematoxylin
 from inference.synthetic.streams import Purpose, uniform
 
@@ -58,6 +59,9 @@ BENIGN_NUCLEAR_COVERAGE = 0.4
 BENIGN_NUCLEAR_STAIN = 0.55
 TUMOUR_NUCLEAR_COVERAGE = 0.6
 TUMOUR_NUCLEAR_STAIN = 0.72
+NECROSIS_CHANCE = 0.4
+DEBRIS_EOSIN = 0.2
+DEBRIS_CLUMP_UM = 6.0
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,7 @@ class _Gland:
             self.lumen = _holes(dx, dy, holes, glands, index, self.footprint)
         else:
             self.lumen = _coverage(self.depth - np.float32(self.thickness), self.footprint)
+        self.lumen_eosin = _lumen_content(grid, glands, index, rows, cols, seed)
 
     def stains(self, averaged: bool) -> tuple[F32, F32]:
         """Eosin and hematoxylin of the gland, already weighted by its coverage."""
@@ -166,7 +171,7 @@ class _Gland:
                 + np.float32(0.06) * coverage
             )
             cyto_h = mixed_hematoxylin(cyto_h, coverage, value)
-        eosin = epithelium * cyto_e + self.lumen * np.float32(look.lumen_eosin)
+        eosin = epithelium * cyto_e + self.lumen * self.lumen_eosin
         hematoxylin = epithelium * cyto_h + self.lumen * np.float32(0.004)
         return eosin, hematoxylin
 
@@ -179,6 +184,28 @@ class _Gland:
             )
             return band * np.float32(BENIGN_NUCLEAR_COVERAGE), BENIGN_NUCLEAR_STAIN
         return np.full(self.depth.shape, TUMOUR_NUCLEAR_COVERAGE, np.float32), TUMOUR_NUCLEAR_STAIN
+
+
+def has_necrosis(glands: GlandSet, index: int, seed: int) -> bool:
+    """Whether a tumour gland's lumen holds necrotic debris ('dirty necrosis')."""
+    if glands.kind[index] == GlandKind.BENIGN:
+        return False
+    return bool(uniform(seed, Purpose.LUMEN, glands.ident[index], 99) < NECROSIS_CHANCE)
+
+
+def _lumen_content(
+    grid: SampleGrid, glands: GlandSet, index: int, rows: slice, cols: slice, seed: int
+) -> F32 | np.float32:
+    """Eosin in the lumen: clear secretion, or clumps of eosinophilic necrotic debris."""
+    look = BENIGN_LOOK if glands.kind[index] == GlandKind.BENIGN else TUMOUR_LOOK
+    clear = np.float32(look.lumen_eosin)
+    if not has_necrosis(glands, index, seed):
+        return clear
+    if grid.step_um > DEBRIS_CLUMP_UM:
+        return clear + np.float32(0.5 * DEBRIS_EOSIN)
+    clumps = noise_grid(grid.xs[cols], grid.ys[rows], DEBRIS_CLUMP_UM, seed, 400)
+    debris: F32 = clear + np.float32(DEBRIS_EOSIN) * np.clip(clumps * 1.6 - 0.45, 0.0, 1.0)
+    return debris
 
 
 def _cell_borders(theta: F32, radius: float, look: EpitheliumLook, footprint: float) -> F32:

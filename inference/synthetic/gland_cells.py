@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from inference.synthetic.blobs import Blobs
 from inference.synthetic.cells import tumour_nuclei
-from inference.synthetic.epithelium import cribriform_holes
+from inference.synthetic.epithelium import cribriform_holes, has_necrosis
 from inference.synthetic.glands import GlandKind, GlandSet
 from inference.synthetic.streams import Purpose, uniform
 
@@ -40,6 +40,8 @@ def gland_cells(glands: GlandSet, indices: Index, seed: int) -> GlandCells:
             mucin.append(goblets)
         else:
             nuclei.append(_stratified(glands, int(index), seed))
+            if has_necrosis(glands, int(index), seed):
+                nuclei.append(_nuclear_dust(glands, int(index), seed))
     return GlandCells(Blobs.concatenate(nuclei), Blobs.concatenate(mucin))
 
 
@@ -135,3 +137,41 @@ def _stratified(glands: GlandSet, index: int, seed: int) -> Blobs:
     keep &= draw(2) > 0.06
     size, shape, shade, spin = (draw(f)[keep] for f in (3, 4, 5, 6))
     return tumour_nuclei(x[keep], y[keep], size, shape, shade, spin)
+
+
+def _nuclear_dust(glands: GlandSet, index: int, seed: int) -> Blobs:
+    """Fragments of dead cells' nuclei scattered in a necrotic lumen."""
+    count = 24
+    k = np.arange(count)
+    ident = glands.ident[index]
+
+    def draw(field: int) -> F64:
+        return uniform(seed, Purpose.LUMEN, ident, k, 50 + field)
+
+    theta = 2 * math.pi * draw(0)
+    reach = glands.outline(np.intp(index), theta) * np.sqrt(draw(1))
+    x, y = glands.cx[index] + reach * np.cos(theta), glands.cy[index] + reach * np.sin(theta)
+    depth = glands.depth(np.intp(index), x, y)
+    if glands.kind[index] == GlandKind.CRIBRIFORM:
+        holes = cribriform_holes(glands, index, seed)
+        gap = np.hypot(x[:, None] - holes.x, y[:, None] - holes.y) - holes.radius
+        keep = gap.min(axis=1) < -2.0
+    else:
+        keep = depth > glands.thickness[index] + 2.0
+    n = int(keep.sum())
+    size = 0.6 + 1.0 * draw(2)[keep]
+    return Blobs(
+        x=x[keep],
+        y=y[keep],
+        a=size,
+        b=size * (0.6 + 0.4 * draw(3)[keep]),
+        angle=2 * math.pi * draw(4)[keep],
+        wobble2=np.zeros(n),
+        wobble3=np.zeros(n),
+        phase=np.zeros(n),
+        value=0.7 + 0.3 * draw(5)[keep],
+        texture=np.zeros(n),
+        rim=np.zeros(n),
+        hollow=np.zeros(n),
+        nucleolus=np.zeros(n),
+    )

@@ -1,5 +1,6 @@
 """Packing glands: one candidate per grid cell, shrunk so that it keeps clear of its neighbours."""
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,8 +13,10 @@ from inference.synthetic.streams import Purpose, normal, uniform
 
 F64 = NDArray[np.float64]
 Allowed = Callable[[F64, F64, F64], NDArray[np.bool_]]
+Draw = Callable[[int], F64]
 
 NEIGHBOURHOOD = 2  # cells each side; glands further apart than this never touch (reach < cell)
+OUTLINE_SAFETY = 1.12  # outlines bulge off the line between centres
 
 
 @dataclass(frozen=True)
@@ -37,18 +40,35 @@ class GlandRecipe:
 
 BENIGN_GLANDS = GlandRecipe(
     kind=GlandKind.BENIGN,
-    cell_um=112.0,
+    cell_um=120.0,
     presence=0.95,
-    radius_um=(28.0, 80.0),
-    radius_power=1.7,
+    radius_um=(28.0, 85.0),
+    radius_power=1.2,
     stretch_max=1.8,
+    wobble=0.035,
+    wobble_decay=1.6,
+    gap_um=8.0,
+    thickness=(0.6, 0.85),
+    thickness_um=(15.0, 42.0),
+    min_radius_um=22.0,
+    salt=1,
+)
+
+# Smaller glands filling the gaps that the first, coarser packing left.
+BENIGN_FILL = GlandRecipe(
+    kind=GlandKind.BENIGN,
+    cell_um=55.0,
+    presence=0.95,
+    radius_um=(22.0, 42.0),
+    radius_power=1.0,
+    stretch_max=1.5,
     wobble=0.035,
     wobble_decay=1.6,
     gap_um=10.0,
     thickness=(0.6, 0.85),
     thickness_um=(15.0, 42.0),
-    min_radius_um=22.0,
-    salt=1,
+    min_radius_um=20.0,
+    salt=3,
 )
 
 TUMOUR_GLANDS = GlandRecipe(
@@ -68,40 +88,63 @@ TUMOUR_GLANDS = GlandRecipe(
 )
 
 
-def _neighbour(grid: F64, di: int, dj: int, fill: float) -> F64:
-    """grid shifted so that each cell sees its neighbour at (column + di, row + dj)."""
+TUMOUR_FILL = GlandRecipe(
+    kind=GlandKind.TUMOUR,
+    cell_um=52.0,
+    presence=0.95,
+    radius_um=(16.0, 36.0),
+    radius_power=1.0,
+    stretch_max=2.0,
+    wobble=0.13,
+    wobble_decay=0.8,
+    gap_um=-6.0,
+    thickness=(0.35, 0.7),
+    thickness_um=(12.0, 30.0),
+    min_radius_um=14.0,
+    salt=4,
+)
+
+
+def _neighbour(grid: NDArray[np.intp], di: int, dj: int) -> NDArray[np.intp]:
+    """Index grid shifted: each cell sees its neighbour at (column + di, row + dj); -1 off."""
     pad = NEIGHBOURHOOD
-    padded: F64 = np.pad(grid, pad, constant_values=fill)
+    padded: NDArray[np.intp] = np.pad(grid, pad, constant_values=-1)
     rows, cols = grid.shape
     return padded[pad + dj : pad + dj + rows, pad + di : pad + di + cols]
 
 
-def _limit_by_neighbours(
-    cx: F64, cy: F64, reach: F64, rank: F64, present: NDArray[np.bool_], gap: float
+def _scale_for_neighbours(
+    candidates: GlandSet, rank: F64, present: NDArray[np.bool_], gap: float
 ) -> F64:
-    """Largest reach each gland may keep: a gland yields to every higher-ranked neighbour."""
-    limit = reach.copy()
+    """Largest size factor each gland may keep: it yields to every higher-ranked neighbour.
+
+    The room is measured along the line between the two centres, with each outline's own
+    radius in that direction, so elongated glands can lie side by side.
+    """
+    cells = np.arange(rank.size).reshape(rank.shape)
+    scale = np.ones(rank.shape)
     span = range(-NEIGHBOURHOOD, NEIGHBOURHOOD + 1)
     for dj in span:
         for di in span:
-            if di == 0 and dj == 0:
+            other = _neighbour(cells, di, dj)
+            yields = (other >= 0) & present.ravel()[other] & (rank.ravel()[other] > rank)
+            if not yields.any():
                 continue
-            other_rank = _neighbour(np.where(present, rank, -1.0), di, dj, -1.0)
-            other_x = _neighbour(cx, di, dj, 0.0)
-            other_y = _neighbour(cy, di, dj, 0.0)
-            other_reach = _neighbour(reach, di, dj, 0.0)
-            room = np.hypot(cx - other_x, cy - other_y) - gap - other_reach
-            limit = np.where(other_rank > rank, np.minimum(limit, room), limit)
-    return limit
+            me, them = cells[yields], other[yields]
+            dx = candidates.cx[them] - candidates.cx[me]
+            dy = candidates.cy[them] - candidates.cy[me]
+            theta = np.arctan2(dy, dx)
+            mine = candidates.outline(me, theta) * OUTLINE_SAFETY
+            theirs = candidates.outline(them, theta + math.pi) * OUTLINE_SAFETY
+            room = (np.hypot(dx, dy) - gap - theirs) / mine
+            scale[yields] = np.minimum(scale[yields], room)
+    return scale
 
 
-def place_glands(
-    recipe: GlandRecipe,
-    seed: int,
-    bounds: tuple[float, float, float, float],
-    allowed: Allowed,
-) -> GlandSet:
-    """Glands of one recipe over a rectangle, kept where `allowed(cx, cy, reach)` says so."""
+def _candidates(
+    recipe: GlandRecipe, seed: int, bounds: tuple[float, float, float, float]
+) -> tuple[GlandSet, Draw]:
+    """One candidate gland per grid cell over bounds (grid-shaped arrays), and its draws."""
     size = recipe.cell_um
     left, top, right, bottom = bounds
     i = np.arange(math.floor(left / size), math.ceil(right / size))
@@ -112,35 +155,43 @@ def place_glands(
         return uniform(seed, Purpose.GLAND, recipe.salt, row, col, field)
 
     low, high = recipe.radius_um
-    cx, cy = (col + draw(0)) * size, (row + draw(1)) * size
     radius = low + (high - low) * draw(2) ** recipe.radius_power
-    stretch = 1.0 + (recipe.stretch_max - 1.0) * draw(3) ** 2
     k = np.arange(2, HARMONICS + 2)
     wobble = np.stack(
         [normal(seed, Purpose.GLAND, recipe.salt, row, col, 10 + h) for h in range(HARMONICS)],
         axis=-1,
     ) * (recipe.wobble / k**recipe.wobble_decay)
-    phase = np.stack([draw(20 + h) for h in range(HARMONICS)], axis=-1) * (2.0 * math.pi)
-    reach = radius * np.sqrt(stretch) * (1.0 + np.abs(wobble).sum(axis=-1))
-
-    present = draw(4) < recipe.presence
-    present &= allowed(cx, cy, reach)
-    limit = _limit_by_neighbours(cx, cy, reach, draw(5), present, recipe.gap_um)
-    limit = np.minimum(limit, size - recipe.gap_um / 2.0)  # beyond the neighbourhood: no overlap
-    radius = radius * np.clip(limit / reach, 0.0, 1.0)
-    keep = present & (radius >= recipe.min_radius_um)
-
     t_low, t_high = recipe.thickness
-    thickness = np.clip(radius * (t_low + (t_high - t_low) * draw(7)), *recipe.thickness_um)
-    return GlandSet(
-        ident=(recipe.salt * 2**40 + (row.astype(np.int64) << 20) + col)[keep],
-        kind=np.full(int(keep.sum()), recipe.kind, np.int8),
-        cx=cx[keep],
-        cy=cy[keep],
-        radius=radius[keep],
-        stretch=stretch[keep],
-        angle=(draw(6) * math.pi)[keep],
-        wobble=wobble[keep],
-        phase=phase[keep],
-        thickness=thickness[keep],
+    candidates = GlandSet(
+        ident=recipe.salt * 2**40 + (row.astype(np.int64) << 20) + col,
+        kind=np.full(row.shape, recipe.kind, np.int8),
+        cx=(col + draw(0)) * size,
+        cy=(row + draw(1)) * size,
+        radius=radius,
+        stretch=1.0 + (recipe.stretch_max - 1.0) * draw(3) ** 2,
+        angle=draw(6) * math.pi,
+        wobble=wobble,
+        phase=np.stack([draw(20 + h) for h in range(HARMONICS)], axis=-1) * (2.0 * math.pi),
+        thickness=t_low + (t_high - t_low) * draw(7),  # relative until sized
     )
+    return candidates, draw
+
+
+def place_glands(
+    recipe: GlandRecipe,
+    seed: int,
+    bounds: tuple[float, float, float, float],
+    allowed: Allowed,
+) -> GlandSet:
+    """Glands of one recipe over a rectangle, kept where `allowed(cx, cy, reach)` says so."""
+    grid, draw = _candidates(recipe, seed, bounds)
+    present = (draw(4) < recipe.presence) & allowed(grid.cx, grid.cy, grid.reach)
+    flat = grid.subset(np.ones(grid.cx.shape, bool))  # (n,) arrays for outline()
+    scale = _scale_for_neighbours(flat, draw(5), present, recipe.gap_um)
+    # Glands further apart than the neighbourhood must not touch whatever their sizes.
+    scale = np.minimum(scale, (recipe.cell_um - recipe.gap_um / 2.0) / grid.reach)
+    radius = grid.radius * np.clip(scale, 0.0, 1.0)
+    keep = present & (radius >= recipe.min_radius_um)
+    thickness = np.clip(radius * grid.thickness, *recipe.thickness_um)
+    sized = dataclasses.replace(grid, radius=radius, thickness=thickness)
+    return sized.subset(keep)

@@ -13,6 +13,7 @@ Index = NDArray[np.intp] | np.intp
 
 HARMONICS = 6  # wobble harmonics k = 2 .. HARMONICS + 1
 OUTLINE_TABLE = 2048  # samples of the outline per turn when drawing
+CLEAR_TILE_UM = 500.0
 
 
 class GlandKind(IntEnum):
@@ -44,7 +45,7 @@ class GlandSet:
     @property
     def reach(self) -> F64:
         """Largest possible distance from a gland's centre to its outline."""
-        result: F64 = self.radius * np.sqrt(self.stretch) * (1.0 + np.abs(self.wobble).sum(axis=1))
+        result: F64 = self.radius * np.sqrt(self.stretch) * (1.0 + np.abs(self.wobble).sum(axis=-1))
         return result
 
     def near(self, left: float, top: float, right: float, bottom: float) -> NDArray[np.intp]:
@@ -87,6 +88,35 @@ class GlandSet:
         dx, dy = x - self.cx[index], y - self.cy[index]
         result: F64 = self.outline(index, np.arctan2(dy, dx)) - np.hypot(dx, dy)
         return result
+
+    def clear_of(self, x: F64, y: F64, margin: F64 | float) -> NDArray[np.bool_]:
+        """Whether each point is at least `margin` um (per point, or one for all) outside glands."""
+        shape = x.shape
+        x, y = x.ravel(), y.ravel()
+        margins = np.broadcast_to(np.asarray(margin, np.float64), shape).ravel()
+        clear = np.ones(x.shape, bool)
+        if x.size == 0 or len(self) == 0:
+            return clear.reshape(shape)
+        # Points far apart are checked tile by tile, each against the glands near its tile.
+        tile = np.floor(x / CLEAR_TILE_UM) * 1e6 + np.floor(y / CLEAR_TILE_UM)
+        order = np.argsort(tile, kind="stable")
+        bounds = np.flatnonzero(np.diff(tile[order])) + 1
+        for members in np.split(order, bounds):
+            clear[members] = self._clear_tile(x[members], y[members], margins[members])
+        return clear.reshape(shape)
+
+    def _clear_tile(self, x: F64, y: F64, margin: F64) -> NDArray[np.bool_]:
+        """clear_of for points close together."""
+        widest = float(margin.max())
+        near = self.near(x.min() - widest, y.min() - widest, x.max() + widest, y.max() + widest)
+        clear = np.ones(x.shape, bool)
+        for start in range(0, near.size, 64):
+            index = near[start : start + 64]
+            distance = np.hypot(x[:, None] - self.cx[index], y[:, None] - self.cy[index])
+            point, gland = np.nonzero(distance < self.reach[index] + margin[:, None])
+            depth = self.depth(index[gland], x[point], y[point])
+            clear[point[depth >= -margin[point]]] = False
+        return clear
 
     def subset(self, keep: Index | NDArray[np.bool_]) -> "GlandSet":
         """The glands selected by `keep`."""

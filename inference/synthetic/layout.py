@@ -1,24 +1,19 @@
 """What one synthetic slide is made of: tissue fragments, lesions, lymphoid aggregates, glands."""
 
-import dataclasses
 import enum
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from config.errors import PathSentryError
-from inference.synthetic.geometry import StarShape, smooth_radii
-from inference.synthetic.gland_placement import BENIGN_GLANDS, TUMOUR_GLANDS, place_glands
-from inference.synthetic.glands import GlandKind, GlandSet
-from inference.synthetic.streams import Purpose, uniform
+from inference.synthetic.geometry import StarShape
+from inference.synthetic.glands import GlandSet
+from inference.synthetic.tissue_shapes import union_depth
+from inference.synthetic.wall import Wall, layer_at, layer_weights
 
+F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
-
-MIN_SIDE_UM = 500.0
-MAX_SIDE_UM = 60_000.0
-OUTLINE_VERTICES = 256
 
 
 class SlideKind(enum.StrEnum):
@@ -51,6 +46,7 @@ class SlideLayout:
     width_um: float
     height_um: float
     fragments: tuple[StarShape, ...]
+    walls: tuple[Wall, ...]  # one per fragment
     lesions: tuple[StarShape, ...]
     aggregates: tuple[StarShape, ...]
     stain: StainStyle
@@ -58,15 +54,15 @@ class SlideLayout:
 
     def tissue_depth(self, x: F64, y: F64) -> F64:
         """Distance (um) inside the nearest tissue outline; negative on glass."""
-        return _union_depth(self.fragments, x, y)
+        return union_depth(self.fragments, x, y)
 
     def lesion_depth(self, x: F64, y: F64) -> F64:
         """Distance (um) inside the nearest lesion outline; negative outside every lesion."""
-        return _union_depth(self.lesions, x, y)
+        return union_depth(self.lesions, x, y)
 
     def aggregate_depth(self, x: F64, y: F64) -> F64:
         """Distance (um) inside the nearest lymphoid aggregate; negative outside."""
-        return _union_depth(self.aggregates, x, y)
+        return union_depth(self.aggregates, x, y)
 
     def tissue_grid(self, xs: F64, ys: F64, margin: float) -> F64:
         """tissue_depth on the grid xs by ys, exact within `margin` of an outline (grid_depth)."""
@@ -80,13 +76,77 @@ class SlideLayout:
         """aggregate_depth on the grid xs by ys, exact within `margin` of an outline."""
         return _union_grid_depth(self.aggregates, xs, ys, margin)
 
+    def layer(self, x: F64, y: F64) -> NDArray[np.int8]:
+        """Wall layer (wall.Layer) at each point, in the fragment the point is deepest in."""
+        result = np.zeros(np.shape(x), np.int8)
+        owner = self._owner(x, y)
+        for index, wall in enumerate(self.walls):
+            mine = owner == index
+            if mine.any():
+                result[mine] = layer_at(wall, x[mine], y[mine], self.seed)
+        return result
 
-def _union_depth(shapes: tuple[StarShape, ...], x: F64, y: F64) -> F64:
-    """Signed distance to a union of star shapes (max over shapes); -inf when there are none."""
-    result = np.full(np.broadcast(x, y).shape, -np.inf)
-    for shape in shapes:
-        result = np.maximum(result, shape.signed_distance(x, y))
-    return result
+    def layer_grid(self, xs: F64, ys: F64) -> tuple[F32, F32, F32]:
+        """Weights of mucosa, submucosa and muscularis stroma on the grid xs by ys."""
+        parts = self.layer_parts(xs, ys)
+        if len(parts) == 1:
+            return parts[0][1]
+        totals = [np.zeros_like(parts[0][1][0]) for _ in range(3)]
+        for _, weights in parts:
+            for total, weight in zip(totals, weights, strict=True):
+                total += weight
+        return totals[0], totals[1], totals[2]
+
+    def layer_parts(self, xs: F64, ys: F64) -> list[tuple[Wall, tuple[F32, F32, F32]]]:
+        """Layer weights on the grid, per fragment near it (each zero outside its fragment)."""
+        near = self._fragments_near(xs, ys)
+        if len(near) == 1:
+            return [(self.walls[near[0]], layer_weights(self.walls[near[0]], xs, ys, self.seed))]
+        depths = np.stack(
+            [self.fragments[i].signed_distance(xs[None, :], ys[:, None]) for i in near]
+        )
+        owner = np.asarray(near)[np.argmax(depths, axis=0)]
+        parts = []
+        for index in near:
+            mine = (owner == index).astype(np.float32)
+            weights = layer_weights(self.walls[index], xs, ys, self.seed)
+            parts.append(
+                (self.walls[index], (weights[0] * mine, weights[1] * mine, weights[2] * mine))
+            )
+        return parts
+
+    def wall_along(self, x: F64, y: F64) -> F64:
+        """Direction of the wall layers (see Wall.along) at each point."""
+        along = np.array([wall.along for wall in self.walls])
+        result: F64 = along[self._owner(x, y)]
+        return result
+
+    def _fragments_near(self, xs: F64, ys: F64) -> list[int]:
+        """Fragments whose outline comes near the grid (at least the nearest one)."""
+        margin = 50.0
+        near = [
+            index
+            for index, fragment in enumerate(self.fragments)
+            if fragment.bounds[0] - margin < xs[-1]
+            and fragment.bounds[2] + margin > xs[0]
+            and fragment.bounds[1] - margin < ys[-1]
+            and fragment.bounds[3] + margin > ys[0]
+        ]
+        if near:
+            return near
+        middle = ((xs[0] + xs[-1]) / 2, (ys[0] + ys[-1]) / 2)
+        return [
+            min(
+                range(len(self.fragments)),
+                key=lambda i: self.fragments[i].outline_distance(*middle),
+            )
+        ]
+
+    def _owner(self, x: F64, y: F64) -> NDArray[np.intp]:
+        """Index of the fragment each point lies deepest in (or nearest to)."""
+        depths = np.stack([f.signed_distance(x, y) for f in self.fragments])
+        result: NDArray[np.intp] = np.argmax(depths, axis=0)
+        return result
 
 
 def _union_grid_depth(shapes: tuple[StarShape, ...], xs: F64, ys: F64, margin: float) -> F64:
@@ -97,193 +157,6 @@ def _union_grid_depth(shapes: tuple[StarShape, ...], xs: F64, ys: F64, margin: f
     return result
 
 
-def make_layout(kind: SlideKind, seed: int, width_um: float, height_um: float) -> SlideLayout:
-    """A random but reproducible slide: the same arguments always give the same slide."""
-    for name, value in (("width_um", width_um), ("height_um", height_um)):
-        if not MIN_SIDE_UM <= value <= MAX_SIDE_UM:
-            raise SyntheticSlideError(
-                f"{name}={value} is out of range: give {MIN_SIDE_UM:g} to {MAX_SIDE_UM:g} um"
-            )
-    kind = SlideKind(kind)
-    rng = np.random.default_rng([seed, Purpose.LAYOUT, 1 if kind is SlideKind.MALIGNANT else 0])
-    fragments = _fragments(rng, width_um, height_um)
-    lesions = _lesions(rng, fragments) if kind is SlideKind.MALIGNANT else ()
-    aggregates = _aggregates(rng, fragments, lesions)
-    stain = StainStyle(
-        hematoxylin=float(rng.uniform(0.85, 1.15)),
-        eosin=float(rng.uniform(0.85, 1.15)),
-        eosin_tint=float(rng.uniform(-1.0, 1.0)),
-        glass=float(rng.uniform(0.0, 1.0)),
-    )
-    skeleton = SlideLayout(
-        kind, seed, width_um, height_um, fragments, lesions, aggregates, stain, _no_glands()
-    )
-    return SlideLayout(
-        kind, seed, width_um, height_um, fragments, lesions, aggregates, stain, _glands(skeleton)
-    )
-
-
 def lesion_polygons(layout: SlideLayout) -> list[np.ndarray]:
     """One (N, 2) array of (x, y) vertices in um per malignant region (ring not closed)."""
     return [lesion.vertices.copy() for lesion in layout.lesions]
-
-
-def _fragments(rng: np.random.Generator, width: float, height: float) -> tuple[StarShape, ...]:
-    """One to three tissue pieces side by side, together covering about 35-65% of the slide."""
-    aspect = max(width, height) / min(width, height)
-    count = int(rng.integers(1, 4 if aspect > 1.6 and min(width, height) > 2000 else 3))
-    while True:
-        fragments = _fragments_in_slots(rng, width, height, count)
-        if count == 1 or sum(f.area for f in fragments) > 0.34 * width * height:
-            return fragments
-        count -= 1
-
-
-def _fragments_in_slots(
-    rng: np.random.Generator, width: float, height: float, count: int
-) -> tuple[StarShape, ...]:
-    """`count` blobs, one per equal slot along the slide's long side."""
-    target = rng.uniform(0.42, 0.64) * width * height
-    share = rng.dirichlet(np.full(count, 6.0))
-    along_x = width >= height
-    slot = (width / count, height) if along_x else (width, height / count)
-    margin = 0.03 * min(width, height)
-    fragments = []
-    for index in range(count):
-        left = index * slot[0] if along_x else 0.0
-        top = 0.0 if along_x else index * slot[1]
-        box = (left + margin, top + margin, left + slot[0] - margin, top + slot[1] - margin)
-        fragments.append(_fragment(rng, box, target * share[index]))
-    return tuple(fragments)
-
-
-def _fragment(rng: np.random.Generator, box: tuple[float, ...], area: float) -> StarShape:
-    """A soft blob roughly filling `box`, scaled to `area` unless that would leave the box."""
-    left, top, right, bottom = box
-    half_w, half_h = (right - left) / 2, (bottom - top) / 2
-    cx = (left + right) / 2 + rng.uniform(-0.08, 0.08) * half_w
-    cy = (top + bottom) / 2 + rng.uniform(-0.08, 0.08) * half_h
-    theta = np.arange(OUTLINE_VERTICES) * (2 * math.pi / OUTLINE_VERTICES)
-    tilt, power = rng.uniform(-0.3, 0.3), rng.uniform(2.2, 3.2)
-    cos_t, sin_t = np.abs(np.cos(theta - tilt)), np.abs(np.sin(theta - tilt))
-    squircle = ((cos_t / half_w) ** power + (sin_t / half_h) ** power) ** (-1.0 / power)
-    unit = squircle * smooth_radii(rng, 1.0, OUTLINE_VERTICES, roughness=0.22, harmonics=48)
-    unit_area = 0.5 * float(np.sum(unit**2)) * (2 * math.pi / OUTLINE_VERTICES)
-    cos, sin = np.cos(theta), np.sin(theta)
-    room_x = np.where(cos > 0, right - cx, cx - left) / np.maximum(np.abs(cos) * unit, 1e-9)
-    room_y = np.where(sin > 0, bottom - cy, cy - top) / np.maximum(np.abs(sin) * unit, 1e-9)
-    scale = min(math.sqrt(area / unit_area), float(room_x.min()), float(room_y.min()))
-    return StarShape(float(cx), float(cy), tuple(float(r) for r in unit * scale))
-
-
-def _lesions(rng: np.random.Generator, fragments: tuple[StarShape, ...]) -> tuple[StarShape, ...]:
-    """One to four tumour areas inside the tissue, together about 6-24% of its area."""
-    tissue_area = sum(f.area for f in fragments)
-    weights = np.array([f.area for f in fragments]) / tissue_area
-    count = int(rng.integers(1, 5))
-    areas = list(rng.uniform(0.08, 0.24) * tissue_area * rng.dirichlet(np.full(count, 3.0)))
-    placed: list[StarShape] = []
-    while areas and len(placed) < 4:
-        lesion = _place_blob(rng, fragments, weights, placed, areas.pop(0), roughness=0.4)
-        if lesion is not None:
-            placed.append(lesion)
-        missing = 0.06 * tissue_area - sum(p.area for p in placed)
-        if not areas and missing > 0:
-            areas.append(missing * 1.5)
-    return tuple(placed)
-
-
-def _aggregates(
-    rng: np.random.Generator, fragments: tuple[StarShape, ...], lesions: tuple[StarShape, ...]
-) -> tuple[StarShape, ...]:
-    """One to three lymphoid aggregates (a benign look-alike of tumour) outside the lesions."""
-    tissue_area = sum(f.area for f in fragments)
-    weights = np.array([f.area for f in fragments]) / tissue_area
-    largest = 0.006 * tissue_area
-    placed: list[StarShape] = []
-    for _ in range(int(rng.integers(1, 4))):
-        radius = rng.uniform(90.0, 260.0)
-        area = min(math.pi * radius**2, largest)
-        blob = _place_blob(rng, fragments, weights, [*lesions, *placed], area, roughness=0.15)
-        if blob is not None:
-            placed.append(blob)
-    return tuple(placed)
-
-
-def _place_blob(
-    rng: np.random.Generator,
-    fragments: tuple[StarShape, ...],
-    weights: F64,
-    avoid: list[StarShape],
-    area: float,
-    roughness: float,
-) -> StarShape | None:
-    """A blob of about `area` wholly inside the tissue and clear of `avoid`, or None."""
-    for attempt in range(2000):
-        if attempt and attempt % 200 == 0:
-            area *= 0.75
-        fragment = fragments[int(rng.choice(len(fragments), p=weights))]
-        unit = smooth_radii(rng, 1.0, OUTLINE_VERTICES, roughness=roughness, harmonics=12)
-        unit_area = 0.5 * float(np.sum(unit**2)) * (2 * math.pi / OUTLINE_VERTICES)
-        radii = unit * math.sqrt(area / unit_area)
-        left, top, right, bottom = fragment.bounds
-        cx, cy = rng.uniform(left, right), rng.uniform(top, bottom)
-        if fragment.signed_distance(np.array(cx), np.array(cy)) < 0.7 * radii.mean():
-            continue
-        blob = StarShape(float(cx), float(cy), tuple(float(r) for r in radii))
-        vertices = blob.vertices
-        scale = math.sqrt(sum(f.area for f in fragments))
-        clearance = min(40.0, 0.02 * scale) + 0.05 * blob.max_radius
-        inside = _union_depth(fragments, vertices[:, 0], vertices[:, 1]).min() > clearance
-        gap = min(150.0, 0.05 * scale)
-        apart = all(
-            math.dist((blob.cx, blob.cy), (other.cx, other.cy))
-            > blob.max_radius + other.max_radius + gap
-            for other in avoid
-        )
-        if inside and apart:
-            return blob
-    return None
-
-
-def _no_glands() -> GlandSet:
-    """An empty gland set (used while the glands themselves are being placed)."""
-    empty = np.zeros(0)
-    return GlandSet(
-        ident=np.zeros(0, np.int64),
-        kind=np.zeros(0, np.int8),
-        cx=empty,
-        cy=empty,
-        radius=empty,
-        stretch=empty,
-        angle=empty,
-        wobble=np.zeros((0, 6)),
-        phase=np.zeros((0, 6)),
-        thickness=empty,
-    )
-
-
-def _glands(layout: SlideLayout) -> GlandSet:
-    """Benign glands in the mucosa outside lesions; packed, angulated tumour glands inside them."""
-    bounds = (0.0, 0.0, layout.width_um, layout.height_um)
-
-    def benign_allowed(cx: F64, cy: F64, reach: F64) -> NDArray[np.bool_]:
-        return (
-            (layout.tissue_depth(cx, cy) > 0.3 * reach)
-            & (layout.lesion_depth(cx, cy) < -(reach + 30.0))
-            & (layout.aggregate_depth(cx, cy) < -0.4 * reach)
-        )
-
-    def tumour_allowed(cx: F64, cy: F64, reach: F64) -> NDArray[np.bool_]:
-        return (layout.lesion_depth(cx, cy) > reach + 2.0) & (layout.tissue_depth(cx, cy) > reach)
-
-    benign = place_glands(BENIGN_GLANDS, layout.seed, bounds, benign_allowed)
-    if not layout.lesions:
-        return benign
-    boxes = np.array([lesion.bounds for lesion in layout.lesions])
-    lesion_bounds = (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
-    tumour = place_glands(TUMOUR_GLANDS, layout.seed, lesion_bounds, tumour_allowed)
-    draw = uniform(layout.seed, Purpose.GLAND, tumour.ident)
-    cribriform = (tumour.radius > 38.0) & (draw < 0.35)
-    kind = np.where(cribriform, GlandKind.CRIBRIFORM, GlandKind.TUMOUR).astype(np.int8)
-    return GlandSet.concatenate([benign, dataclasses.replace(tumour, kind=kind)])

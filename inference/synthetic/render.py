@@ -11,13 +11,20 @@ from inference.synthetic.geometry import SampleGrid
 from inference.synthetic.layout import SlideLayout, SyntheticSlideError
 from inference.synthetic.noise import noise_grid
 from inference.synthetic.staining import StainLayers, to_rgb
-from inference.synthetic.stroma import add_stroma
+from inference.synthetic.stroma import (
+    EDGE_REACH_UM,
+    Mix,
+    add_stroma,
+    desmoplasia_weight,
+    stroma_mix,
+)
 
 F32 = NDArray[np.float32]
 
 MIN_SPACING_UM = 0.05
 MAX_SPACING_UM = 1000.0
 MAX_REGION_PIXELS = 1_000_000_000
+GLASS_GRAIN_UM = 1.5
 CHUNK_SIDE_SAMPLES = 1024  # rendered at once; keeps the working set small and bounded
 CELL_SAMPLE_UM = 2.0  # up to this pixel size, and ...
 CELLS_SUPERSAMPLED_UM = 6.0  # ... up to this one with smaller samples, cells are drawn one by one
@@ -86,15 +93,21 @@ def optical_blur(spacing_um: float) -> tuple[float, ...]:
 
 
 def _blur(light: F32, taps: tuple[float, ...]) -> F32:
-    """Separable blur that drops len(taps) // 2 samples at every border."""
+    """Separable symmetric blur that drops len(taps) // 2 samples at every border."""
     m = len(taps) // 2
     rows, cols = light.shape[0] - 2 * m, light.shape[1] - 2 * m
-    across = np.zeros((light.shape[0], cols, 3), np.float32)
-    for k, tap in enumerate(taps):
-        across += np.float32(tap) * light[:, k : k + cols]
-    result = np.zeros((rows, cols, 3), np.float32)
-    for k, tap in enumerate(taps):
-        result += np.float32(tap) * across[k : k + rows]
+    across = light[:, m : m + cols] * np.float32(taps[m])
+    pair = np.empty_like(across)
+    for k in range(1, m + 1):
+        np.add(light[:, m - k : m - k + cols], light[:, m + k : m + k + cols], out=pair)
+        pair *= np.float32(taps[m + k])
+        across += pair
+    result = across[m : m + rows] * np.float32(taps[m])
+    pair = pair[:rows]
+    for k in range(1, m + 1):
+        np.add(across[m - k : m - k + rows], across[m + k : m + k + rows], out=pair)
+        pair *= np.float32(taps[m + k])
+        result += pair
     return result
 
 
@@ -145,22 +158,29 @@ def _transmitted_light(grid: SampleGrid, layout: SlideLayout) -> F32:
     if tissue_depth.max() <= -footprint:
         return to_rgb(stains, np.zeros((rows, cols), np.float32), glass_od, layout.stain)
     tissue = np.clip(tissue_depth / footprint + 0.5, 0.0, 1.0).astype(np.float32)
-    add_stroma(grid, stains, layout.seed, lambda g: _lesion_mask(layout, g))
+    add_stroma(grid, stains, layout.seed, lambda g: _stroma_mix(layout, g))
     gland_cover = draw_glands(grid, layout.glands, stains, layout.seed, not stamps_drawn(grid))
     add_cell_layers(grid, layout, stains, gland_cover)
     return to_rgb(stains, tissue, glass_od, layout.stain)
 
 
-def _lesion_mask(layout: SlideLayout, grid: SampleGrid) -> NDArray[np.bool_] | None:
-    """Samples of the grid inside a lesion (None for slides without lesions)."""
+def _stroma_mix(layout: SlideLayout, grid: SampleGrid) -> list[Mix]:
+    """Which stroma each sample shows: its wall layer's, or desmoplasia in and around lesions."""
+    layers = layout.layer_parts(grid.xs, grid.ys)
     if not layout.lesions:
-        return None
-    return layout.lesion_grid(grid.xs, grid.ys, _margin(grid)) > 0.0
+        return stroma_mix(layers, None)
+    depth = layout.lesion_grid(grid.xs, grid.ys, _margin(grid) + EDGE_REACH_UM)
+    if depth.max() < -EDGE_REACH_UM:
+        return stroma_mix(layers, None)
+    return stroma_mix(layers, desmoplasia_weight(depth, grid.xs, grid.ys, layout.seed))
 
 
 def _glass(grid: SampleGrid, seed: int) -> F32:
     """Faint optical density of the glass and mounting medium: smooth blotches plus grain."""
-    blotches = noise_grid(grid.xs, grid.ys, 400.0, seed, 900) * np.float32(0.012)
-    if grid.step_um < 2.0:
-        blotches += noise_grid(grid.xs, grid.ys, 1.5, seed, 901) * np.float32(0.006)
+    blotches = noise_grid(grid.xs, grid.ys, 600.0, seed, 900) * np.float32(0.006)
+    # The grain averages to its mean where samples are larger than it.
+    if grid.step_um < GLASS_GRAIN_UM:
+        blotches += noise_grid(grid.xs, grid.ys, GLASS_GRAIN_UM, seed, 901) * np.float32(0.008)
+    else:
+        blotches += np.float32(0.004)
     return blotches

@@ -7,7 +7,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from inference.synthetic.blobs import Blobs
-from inference.synthetic.cells import clear_of_glands, grid_boxes
+from inference.synthetic.cells import grid_boxes
 from inference.synthetic.layout import SlideLayout
 from inference.synthetic.streams import Purpose, uniform
 
@@ -16,7 +16,8 @@ Bounds = tuple[float, float, float, float]
 
 BOX_UM = 90.0
 RED_CELL_RADIUS_UM = 3.6
-RED_CELLS_PER_VESSEL = 14
+RED_CELLS_PER_VESSEL = 40
+LAYER_SCALE = np.array([1.0, 2.2, 1.3])  # vessels are larger in submucosa, by wall.Layer
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Vessels:
 
 def vessels(layout: SlideLayout, bounds: Bounds) -> Vessels:
     """Every vessel whose parts may reach into bounds."""
-    row, col = grid_boxes(bounds, 40.0, BOX_UM)
+    row, col = grid_boxes(bounds, 70.0, BOX_UM)
     seed = layout.seed
 
     def draw(field: int) -> F64:
@@ -38,12 +39,15 @@ def vessels(layout: SlideLayout, bounds: Bounds) -> Vessels:
 
     x = (col + draw(0)) * BOX_UM
     y = (row + draw(1)) * BOX_UM
-    a = 4.5 + 9.0 * draw(2) ** 2
+    inside = layout.tissue_depth(x, y) > 0.0
+    scale = np.ones(x.shape)
+    scale[inside] = LAYER_SCALE[layout.layer(x[inside], y[inside])]
+    a = (4.5 + 9.0 * draw(2) ** 2) * scale
     b = a * (0.45 + 0.5 * draw(3))
     keep = (draw(4) < 0.55) & (layout.tissue_depth(x, y) > a + 5.0)
     if layout.aggregates:
         keep &= layout.aggregate_depth(x, y) < 0.0
-    keep[keep] = clear_of_glands(layout.glands, x[keep], y[keep], a[keep] + 5.0)
+    keep[keep] = layout.glands.clear_of(x[keep], y[keep], a[keep] + 5.0)
     ident = (row * 100_003 + col)[keep]
     x, y, a, b = x[keep], y[keep], a[keep], b[keep]
     angle = (math.pi * draw(5))[keep]

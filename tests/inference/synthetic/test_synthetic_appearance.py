@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from inference.synthetic import SlideLayout, render_labels, render_region
+from inference.synthetic.wall import Layer
 
 SPACING = 0.952  # 10x: nuclei are 6-16 pixels wide
 SIDE = 256
@@ -22,6 +23,7 @@ def _interior_point(layout: SlideLayout, tumour: bool) -> tuple[float, float]:
             (layout.tissue_depth(xs, ys) > clearance)
             & (layout.lesion_depth(xs, ys) < -clearance)
             & (layout.aggregate_depth(xs, ys) < -clearance)
+            & (layout.layer(xs, ys) == Layer.MUCOSA)
         )
     hits = np.flatnonzero(fits.ravel())
     assert hits.size, "the test slide has no such region"

@@ -6,7 +6,8 @@ and any crop of a larger region get identical pixels.
 """
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,6 +18,9 @@ from inference.synthetic.noise import noise_points
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
 
+CHROMATIN_BELOW_UM = 0.6  # finer sampling shows chromatin texture inside nuclei
+CHROMATIN_TEXEL_UM = 0.2
+CHROMATIN_TILE = 512  # texels per side of the periodic chromatin tile (about 100 um)
 SCATTER_MAX_SIZE = 24  # stamps up to this many samples wide are merged in one vectorised call
 STAMP_SAMPLES = 48_000  # per vectorised batch of stamps: temporaries stay in cache
 
@@ -71,6 +75,20 @@ class StampTarget:
     grid: SampleGrid
     coverage: F32
     stain: F32
+    touched: list[int] = field(default_factory=lambda: [2**62, -1, 2**62, -1])
+
+    def window(self) -> tuple[slice, slice] | None:
+        """Rows and columns that any stamp reached (None when none did)."""
+        top, bottom, left, right = self.touched
+        if bottom < top:
+            return None
+        return slice(top, bottom + 1), slice(left, right + 1)
+
+    def touch(self, top: int, bottom: int, left: int, right: int) -> None:
+        """Grow the touched window to include rows top..bottom and columns left..right."""
+        box = self.touched
+        box[0], box[1] = min(box[0], top), max(box[1], bottom)
+        box[2], box[3] = min(box[2], left), max(box[3], right)
 
 
 def stamp(blobs: Blobs, target: StampTarget, seed: int, salt: int) -> None:
@@ -124,6 +142,13 @@ def _scatter(
     r = row[:, None, None] + offsets[None, :, None]
     c = col[:, None, None] + offsets[None, None, :]
     valid = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+    if not valid.any():
+        return
+    hit_rows, hit_cols = (
+        np.broadcast_to(r, valid.shape)[valid],
+        np.broadcast_to(c, valid.shape)[valid],
+    )
+    target.touch(int(hit_rows.min()), int(hit_rows.max()), int(hit_cols.min()), int(hit_cols.max()))
     flat = (r * cols + c)[valid]
     np.maximum.at(target.coverage.reshape(-1), flat, coverage[valid])
     np.maximum.at(target.stain.reshape(-1), flat, stain[valid])
@@ -162,10 +187,18 @@ def _evaluate(
     profile -= column(blobs.hollow) * np.clip(
         np.float32(1.0) - radius / (np.float32(0.55) * outline), 0.0, 1.0
     )
-    if step < 0.6:
+    if step < CHROMATIN_BELOW_UM:
         # Chromatin: clumps where the granular noise is high, clear nucleoplasm elsewhere.
-        grain = noise_points(sample_x[:, None, :], sample_y[:, :, None], 0.9, 0.9, seed, salt)
-        clumps = np.clip(grain * np.float32(3.0) - np.float32(1.0), 0.0, 1.0)
+        # A tile of noise is looked up at the sample's own position, shifted per blob so
+        # that neighbouring nuclei do not repeat each other.
+        tile = chromatin_tile(seed, salt)
+        size = tile.shape[0]
+        shift = (blobs.x * 7.31 + blobs.y * 3.17).astype(np.int64)
+        texel_x = (np.floor(sample_x / CHROMATIN_TEXEL_UM).astype(np.int64) + shift[:, None]) % size
+        texel_y = (
+            np.floor(sample_y / CHROMATIN_TEXEL_UM).astype(np.int64) + 3 * shift[:, None]
+        ) % size
+        clumps = tile[texel_y[:, :, None], texel_x[:, None, :]]
         profile *= np.float32(1.0) + column(2.0 * blobs.texture) * (clumps - np.float32(0.5))
     if blobs.nucleolus.any():
         off_u, off_v = column(0.3 * np.cos(blobs.phase)), column(0.3 * np.sin(blobs.phase))
@@ -174,6 +207,35 @@ def _evaluate(
         profile += column(np.where(blobs.nucleolus > 0, 0.9, 0.0)) * spot
     stain: F32 = coverage * column(blobs.value) * profile
     return coverage, stain
+
+
+@cache
+def chromatin_tile(seed: int, salt: int) -> F32:
+    """A periodic tile of chromatin clumps (0 clear to 1 dense), texels CHROMATIN_TEXEL_UM wide."""
+    size = CHROMATIN_TILE
+    period = size * CHROMATIN_TEXEL_UM
+    texels = (np.arange(size) + 0.5) * CHROMATIN_TEXEL_UM
+    x, y = np.meshgrid(texels, texels)
+    grain = np.zeros((size, size), np.float32)
+    # The tile wraps: blend the texture with its copies one period away along each axis.
+    wx, wy = (x / period).astype(np.float32), (y / period).astype(np.float32)
+    for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+        part = _granules(x - dx * period, y - dy * period, seed, salt)
+        grain += (wx if dx else 1 - wx) * (wy if dy else 1 - wy) * part
+    # Blending flattens the contrast in the middle of the tile; stretch it back.
+    grain = (grain - grain.mean()) / grain.std() * np.float32(0.18) + np.float32(0.5)
+    tile: F32 = np.clip(grain * np.float32(3.0) - np.float32(1.0), 0.0, 1.0)
+    return tile
+
+
+def _granules(x: F64, y: F64, seed: int, salt: int) -> F32:
+    """Two octaves of value noise on rotated lattices: round granules, no visible grid."""
+    total = np.zeros(x.shape, np.float32)
+    for octave, (angle, cell, weight) in enumerate(((0.5, 0.8, 0.65), (-0.35, 0.45, 0.35))):
+        u = x * math.cos(angle) + y * math.sin(angle)
+        v = y * math.cos(angle) - x * math.sin(angle)
+        total += np.float32(weight) * noise_points(u, v, cell, cell, seed, salt + octave)
+    return total
 
 
 def _merge(target: StampTarget, coverage: F32, stain: F32, col: int, row: int) -> None:
@@ -186,6 +248,7 @@ def _merge(target: StampTarget, coverage: F32, stain: F32, col: int, row: int) -
         return
     window = (slice(r0, r1), slice(c0, c1))
     part = (slice(r0 - row, r1 - row), slice(c0 - col, c1 - col))
+    target.touch(r0, r1 - 1, c0, c1 - 1)
     np.maximum(target.coverage[window], coverage[part], out=target.coverage[window])
     np.maximum(target.stain[window], stain[part], out=target.stain[window])
 

@@ -26,6 +26,7 @@ from inference.synthetic.stroma import TUMOUR_STROMA
 from inference.synthetic.vessels import vessels
 
 F32 = NDArray[np.float32]
+Window = tuple[slice, slice]
 
 STAMP_MAX_STEP_UM = 2.0
 NEAR_UM = 14.0  # farthest a gland's cells reach outside its outline
@@ -45,13 +46,13 @@ def _target(grid: SampleGrid, blobs: Blobs, seed: int, salt: int) -> StampTarget
     return target
 
 
-def _over(stains: StainLayers, alpha: F32, eosin: F32, hematoxylin: F32) -> None:
-    """Paint stain amounts (already multiplied by alpha) with opacity alpha over what is there."""
+def _over(stains: StainLayers, window: Window, alpha: F32, eosin: F32, hematoxylin: F32) -> None:
+    """Paint stain amounts (already multiplied by alpha) with opacity alpha over a window."""
     keep = np.float32(1.0) - alpha
-    stains.eosin *= keep
-    stains.eosin += eosin
-    stains.hematoxylin *= keep
-    stains.hematoxylin += hematoxylin
+    stains.eosin[window] *= keep
+    stains.eosin[window] += eosin
+    stains.hematoxylin[window] *= keep
+    stains.hematoxylin[window] += hematoxylin
 
 
 def _cytoplasm(alpha: F32) -> tuple[F32, F32]:
@@ -96,7 +97,8 @@ def _add_averaged(
         invading, nuclei, bodies = tumour_cell_populations()
         invaded = np.where(tumour, invading, 0.0)
         body_cover = (-np.expm1(-invaded * bodies.area_um2)).astype(np.float32) * stroma
-        _over(stains, body_cover, *_cytoplasm(body_cover))
+        everywhere = (slice(None), slice(None))
+        _over(stains, everywhere, body_cover, *_cytoplasm(body_cover))
         area += invaded * nuclei.area_um2
         stain += invaded * nuclei.stain_area_um2
     cover = (-np.expm1(-area)).astype(np.float32) * stroma
@@ -107,7 +109,11 @@ def _add_averaged(
 
 
 def _add_stamped(grid: SampleGrid, layout: SlideLayout, stains: StainLayers) -> None:
-    """Stamp every cell near the grid, bottom layer first."""
+    """Stamp every cell near the grid, bottom layer first.
+
+    Each layer is composited only where its stamps reached: elsewhere compositing with zero
+    coverage would leave the values exactly as they are.
+    """
     left, top, right, bottom = grid.bounds_um
     near = layout.glands.near(left - NEAR_UM, top - NEAR_UM, right + NEAR_UM, bottom + NEAR_UM)
     epithelial = gland_cells(layout.glands, near, layout.seed)
@@ -116,22 +122,25 @@ def _add_stamped(grid: SampleGrid, layout: SlideLayout, stains: StainLayers) -> 
     seed = layout.seed
 
     clear = _target(grid, Blobs.concatenate([vascular.lumina, epithelial.mucin]), seed, 30)
-    # stain is 0 in vessel lumina and 1 in mucin: mucin keeps a grey-blue tinge.
-    _over(
-        stains,
-        clear.coverage,
-        np.float32(0.015) * clear.coverage + np.float32(0.02) * clear.stain,
-        np.float32(0.06) * clear.stain,
-    )
+    if (window := clear.window()) is not None:
+        alpha, mucin = clear.coverage[window], clear.stain[window]
+        # stain is 0 in vessel lumina and 1 in mucin: mucin keeps a grey-blue tinge.
+        eosin = np.float32(0.015) * alpha + np.float32(0.02) * mucin
+        _over(stains, window, alpha, eosin, np.float32(0.06) * mucin)
     blood = _target(grid, vascular.red_cells, seed, 31)
-    stains.eosin *= np.float32(1.0) - np.float32(0.7) * blood.coverage
-    stains.blood += blood.stain
+    if (window := blood.window()) is not None:
+        stains.eosin[window] *= np.float32(1.0) - np.float32(0.7) * blood.coverage[window]
+        stains.blood[window] += blood.stain[window]
     body = _target(grid, free.bodies, seed, 32)
-    _over(stains, body.coverage, *_cytoplasm(body.coverage))
+    if (window := body.window()) is not None:
+        alpha = body.coverage[window]
+        _over(stains, window, alpha, *_cytoplasm(alpha))
     nuclei = Blobs.concatenate([epithelial.nuclei, free.nuclei, vascular.nuclei])
     nucleus = _target(grid, nuclei, seed, 33)
-    cover = nucleus.coverage
-    stains.eosin *= np.float32(1.0) - np.float32(0.8) * cover
-    stains.eosin += np.float32(0.06) * cover
-    stains.hematoxylin *= np.float32(1.0) - cover
-    stains.hematoxylin += nucleus.stain
+    if (window := nucleus.window()) is not None:
+        cover = nucleus.coverage[window]
+        eosin, hematoxylin = stains.eosin[window], stains.hematoxylin[window]
+        eosin *= np.float32(1.0) - np.float32(0.8) * cover
+        eosin += np.float32(0.06) * cover
+        hematoxylin *= np.float32(1.0) - cover
+        hematoxylin += nucleus.stain[window]

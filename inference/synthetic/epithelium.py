@@ -222,10 +222,15 @@ def _cell_borders(theta: F32, radius: float, look: EpitheliumLook, footprint: fl
 
 def _holes(dx: F32, dy: F32, holes: Holes, glands: GlandSet, index: int, footprint: float) -> F32:
     """Coverage of a set of round lumina (dx, dy: sample offsets from the gland's centre)."""
-    result = np.zeros(np.broadcast_shapes(dx.shape, dy.shape), np.float32)
+    result = np.zeros((dy.shape[0], dx.shape[1]), np.float32)
+    column, row = dx[0], dy[:, 0]
     for hx, hy, hr in zip(holes.x, holes.y, holes.radius, strict=True):
         ox = np.float32(hx - glands.cx[index])
         oy = np.float32(hy - glands.cy[index])
-        distance = np.float32(hr) - np.hypot(dx - ox, dy - oy)
-        np.maximum(result, _coverage(distance, footprint), out=result)
+        reach = np.float32(hr + footprint)
+        # Only the hole's own box of samples can be covered by it.
+        cols = slice(*np.searchsorted(column, [ox - reach, ox + reach]))
+        rows = slice(*np.searchsorted(row, [oy - reach, oy + reach]))
+        distance = np.float32(hr) - np.hypot(dx[:, cols] - ox, dy[rows] - oy)
+        np.maximum(result[rows, cols], _coverage(distance, footprint), out=result[rows, cols])
     return result

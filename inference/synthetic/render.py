@@ -10,7 +10,7 @@ from inference.synthetic.epithelium import draw_glands
 from inference.synthetic.geometry import SampleGrid
 from inference.synthetic.layout import SlideLayout, SyntheticSlideError
 from inference.synthetic.noise import noise_grid
-from inference.synthetic.staining import StainLayers, to_rgb
+from inference.synthetic.staining import BAND_ROWS, StainLayers, to_rgb
 from inference.synthetic.stroma import (
     EDGE_REACH_UM,
     Mix,
@@ -37,7 +37,7 @@ def supersampling(spacing_um: float) -> int:
         return 1
     if spacing_um <= CELLS_SUPERSAMPLED_UM:
         return math.ceil(spacing_um / CELL_SAMPLE_UM)
-    return min(4, math.ceil(spacing_um / SAMPLE_STEP_UM))
+    return min(3, math.ceil(spacing_um / SAMPLE_STEP_UM))
 
 
 def render_region(
@@ -75,12 +75,13 @@ def _render_chunk(grid: SampleGrid, layout: SlideLayout) -> np.ndarray:
     s = grid.supersample
     if s > 1:
         # A fixed summation order: the same pixel sums the same way in every region.
-        total = np.zeros((grid.height, grid.width, 3), np.float32)
+        total = np.zeros((3, grid.height, grid.width), np.float32)
         for i in range(s):
             for j in range(s):
-                total += light[i::s, j::s]
+                total += light[:, i::s, j::s]
         light = total * np.float32(1.0 / (s * s))
-    return np.clip(np.rint(light), 0, 255).astype(np.uint8)
+    planes = [np.clip(np.rint(plane), 0, 255).astype(np.uint8) for plane in light]
+    return np.stack(planes, axis=-1)
 
 
 def optical_blur(spacing_um: float) -> tuple[float, ...]:
@@ -93,21 +94,27 @@ def optical_blur(spacing_um: float) -> tuple[float, ...]:
 
 
 def _blur(light: F32, taps: tuple[float, ...]) -> F32:
-    """Separable symmetric blur that drops len(taps) // 2 samples at every border."""
+    """Separable symmetric blur of (3, H, W) planes; drops len(taps) // 2 samples at borders."""
     m = len(taps) // 2
-    rows, cols = light.shape[0] - 2 * m, light.shape[1] - 2 * m
-    across = light[:, m : m + cols] * np.float32(taps[m])
-    pair = np.empty_like(across)
-    for k in range(1, m + 1):
-        np.add(light[:, m - k : m - k + cols], light[:, m + k : m + k + cols], out=pair)
-        pair *= np.float32(taps[m + k])
-        across += pair
-    result = across[m : m + rows] * np.float32(taps[m])
-    pair = pair[:rows]
-    for k in range(1, m + 1):
-        np.add(across[m - k : m - k + rows], across[m + k : m + k + rows], out=pair)
-        pair *= np.float32(taps[m + k])
-        result += pair
+    rows, cols = light.shape[1] - 2 * m, light.shape[2] - 2 * m
+    result = np.empty((3, rows, cols), np.float32)
+    # Bands of rows (with their halo) keep the temporaries in cache.
+    for top in range(0, rows, BAND_ROWS):
+        band = min(BAND_ROWS, rows - top)
+        source = light[:, top : top + band + 2 * m]
+        across = source[:, :, m : m + cols] * np.float32(taps[m])
+        pair = np.empty_like(across)
+        for k in range(1, m + 1):
+            np.add(source[:, :, m - k : m - k + cols], source[:, :, m + k : m + k + cols], out=pair)
+            pair *= np.float32(taps[m + k])
+            across += pair
+        out = result[:, top : top + band]
+        np.multiply(across[:, m : m + band], np.float32(taps[m]), out=out)
+        pair = pair[:, :band]
+        for k in range(1, m + 1):
+            np.add(across[:, m - k : m - k + band], across[:, m + k : m + k + band], out=pair)
+            pair *= np.float32(taps[m + k])
+            out += pair
     return result
 
 

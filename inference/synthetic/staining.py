@@ -15,6 +15,7 @@ HEMATOXYLIN = (0.65, 0.70, 0.29)
 EOSIN_MAGENTA = (0.06, 0.90, 0.36)
 EOSIN_ORANGE = (0.09, 0.80, 0.64)
 HAEMOGLOBIN = (0.10, 0.78, 0.66)
+BAND_ROWS = 64
 
 
 @dataclass
@@ -62,21 +63,35 @@ def eosin_vector(style: StainStyle) -> tuple[float, float, float]:
 
 
 def to_rgb(stains: StainLayers, tissue: F32, glass_od: F32, style: StainStyle) -> F32:
-    """Transmitted light (H, W, 3) float32 in 0..255: stains absorb where the tissue is."""
+    """Transmitted light, planar (3, H, W) float32 in 0..255: stains absorb where tissue is."""
+    out = np.empty((3, *tissue.shape), np.float32)
+    has_blood = bool(stains.blood.any())
+    # Bands of rows keep every temporary in cache.
+    for top in range(0, tissue.shape[0], BAND_ROWS):
+        rows = slice(top, top + BAND_ROWS)
+        band = StainLayers(stains.hematoxylin[rows], stains.eosin[rows], stains.blood[rows])
+        _absorb(band, tissue[rows], glass_od[rows], style, has_blood, out[:, rows])
+    return out
+
+
+def _absorb(
+    stains: StainLayers, tissue: F32, glass_od: F32, style: StainStyle, blood: bool, out: F32
+) -> None:
+    """Beer-Lambert for one band of rows, written into out (3, rows, W)."""
     white = glass_white(style)
     eosin = eosin_vector(style)
+    scale = np.float32(-math.log(10.0))
     h = stains.hematoxylin * (tissue * np.float32(style.hematoxylin))
     e = stains.eosin * (tissue * np.float32(style.eosin))
-    b = stains.blood * tissue
-    out = np.empty((*tissue.shape, 3), np.float32)
-    od = np.empty_like(tissue)
+    b = stains.blood * tissue if blood else None
+    base = glass_od * scale
     term = np.empty_like(tissue)
-    scale = np.float32(-math.log(10.0))
     for channel in range(3):
+        od = out[channel]
         np.multiply(h, np.float32(HEMATOXYLIN[channel] * scale), out=od)
         od += np.multiply(e, np.float32(eosin[channel] * scale), out=term)
-        od += np.multiply(b, np.float32(HAEMOGLOBIN[channel] * scale), out=term)
-        od += np.multiply(glass_od, scale, out=term)
+        if b is not None:
+            od += np.multiply(b, np.float32(HAEMOGLOBIN[channel] * scale), out=term)
+        od += base
         np.exp(od, out=od)
-        np.multiply(od, np.float32(white[channel]), out=out[..., channel])
-    return out
+        od *= np.float32(white[channel])

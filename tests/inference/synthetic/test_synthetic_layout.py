@@ -71,3 +71,28 @@ def test_glands_are_benign_outside_lesions_and_tumour_inside(malignant: SlideLay
     assert (glands.kind[~inside] == 0).all()
     assert (glands.kind[inside] != 0).all()
     assert inside.sum() > 10 and (~inside).sum() > 10
+
+
+def _inside_polygon(polygon: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Even-odd rule by ray casting: an independent check of the renderer's own test."""
+    inside = np.zeros(x.shape, bool)
+    ax, ay = polygon[:, 0], polygon[:, 1]
+    bx, by = np.roll(ax, -1), np.roll(ay, -1)
+    for x0, y0, x1, y1 in zip(ax, ay, bx, by, strict=True):
+        crosses = (y0 > y) != (y1 > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+        inside ^= crosses & (x < at)
+    return inside
+
+
+def test_lesion_label_is_inside_a_polygon_and_on_tissue(malignant: SlideLayout) -> None:
+    spacing = 8.0
+    width, height = int(malignant.width_um / spacing), int(malignant.height_um / spacing)
+    labels = render_labels(malignant, spacing, 0, 0, width, height)
+    x, y = np.meshgrid((np.arange(width) + 0.5) * spacing, (np.arange(height) + 0.5) * spacing)
+    in_polygon = np.zeros(labels.shape, bool)
+    for polygon in lesion_polygons(malignant):
+        in_polygon |= _inside_polygon(polygon, x, y)
+    assert np.array_equal(labels == 2, in_polygon & (labels > 0))
+    assert (labels == 2).any()

@@ -55,11 +55,28 @@ def test_same_region_gives_identical_pixels(malignant: SlideLayout, spacing: flo
     assert np.array_equal(first, second)
 
 
-# Spacings cover: half-resolution stroma (40x), stamped cells (20x, 10x), averaged cells (4 um),
-# and supersampled thumbnails (13 um: 3 x 3 samples per pixel).
+def _wall_boundary(layout: SlideLayout) -> tuple[float, float]:
+    """A point in the tissue where the mucosa meets the layer below it."""
+    xs, ys = np.meshgrid(
+        np.arange(0.0, layout.width_um, 10.0), np.arange(0.0, layout.height_um, 10.0)
+    )
+    layer = layout.layer(xs, ys)
+    change = (layer[:, 1:] != layer[:, :-1]) & (layout.tissue_depth(xs, ys)[:, 1:] > 200.0)
+    row, col = np.argwhere(change)[0]
+    return float(xs[row, col]), float(ys[row, col])
+
+
+# Spacings cover: half-resolution stroma (40x), stamped cells (20x, 10x), supersampled stamps
+# (4 um: 2 x 2 samples per pixel) and averaged cells in supersampled thumbnails (13 um).
 @pytest.mark.parametrize("spacing", [0.238, 0.476, 0.952, 4.0, 13.0])
-def test_regions_are_crops_of_larger_regions(malignant: SlideLayout, spacing: float) -> None:
-    cx, cy = _pixel(malignant, spacing, *_edge_of_first_lesion(malignant))
+@pytest.mark.parametrize("where", ["lesion edge", "wall layers"])
+def test_regions_are_crops_of_larger_regions(
+    malignant: SlideLayout, spacing: float, where: str
+) -> None:
+    centre = (
+        _edge_of_first_lesion(malignant) if where == "lesion edge" else _wall_boundary(malignant)
+    )
+    cx, cy = _pixel(malignant, spacing, *centre)
     big_x, big_y, big_w, big_h = cx - 131, cy - 97, 263, 211
     big = render_region(malignant, spacing, big_x, big_y, big_w, big_h)
     big_labels = render_labels(malignant, spacing, big_x, big_y, big_w, big_h)
@@ -120,3 +137,18 @@ def test_slides_up_to_20_mm_render_in_small_pieces() -> None:
     assert far_corner.shape == (64, 64, 3)
     middle = render_labels(layout, 0.238, 42_000, 31_500, 64, 64)
     assert middle.shape == (64, 64)
+
+
+@pytest.mark.parametrize("spacing", [0.952, 4.0])
+def test_region_between_fragments_is_seamless(spacing: float) -> None:
+    layout = next(
+        candidate
+        for seed in range(50)
+        if len((candidate := make_layout(SlideKind.BENIGN, seed, 6000.0, 2000.0)).fragments) > 1
+    )
+    first, second = layout.fragments[:2]
+    gap_x = (first.bounds[2] + second.bounds[0]) / 2
+    cx, cy = _pixel(layout, spacing, gap_x, (first.cy + second.cy) / 2)
+    big = render_region(layout, spacing, cx - 150, cy - 100, 300, 200)
+    crop = render_region(layout, spacing, cx - 41, cy - 33, 120, 90)
+    assert np.array_equal(crop, big[67:157, 109:229])

@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 
 from inference.synthetic.geometry import SampleGrid
 from inference.synthetic.glands import GlandKind, GlandSet
-from inference.synthetic.noise import noise_grid
+from inference.synthetic.noise import blob_noise_grid
 from inference.synthetic.staining import StainLayers, mixed_hematoxylin
 from inference.synthetic.streams import Purpose, uniform
 
@@ -203,7 +203,7 @@ def _lumen_content(
         return clear
     if grid.step_um > DEBRIS_CLUMP_UM:
         return clear + np.float32(0.5 * DEBRIS_EOSIN)
-    clumps = noise_grid(grid.xs[cols], grid.ys[rows], DEBRIS_CLUMP_UM, seed, 400)
+    clumps = blob_noise_grid(grid.xs[cols], grid.ys[rows], DEBRIS_CLUMP_UM, seed, 400)
     debris: F32 = clear + np.float32(DEBRIS_EOSIN) * np.clip(clumps * 1.6 - 0.45, 0.0, 1.0)
     return debris
 

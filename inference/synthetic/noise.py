@@ -1,5 +1,7 @@
 """Value noise defined on physical coordinates, so any region of a slide sees the same field."""
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -104,3 +106,16 @@ def fractal_grid(
         total += np.float32(amplitude) * (noise_grid(xs, ys, cell, seed, salt + octave) - 0.5)
         amplitude, cell = amplitude * 0.5, cell * 0.5
     return total
+
+
+def blob_noise_grid(xs: F64, ys: F64, cell_um: float, seed: int, salt: int) -> F32:
+    """Value noise on two rotated lattices, averaged: rounded blobs without the square grid."""
+    total = np.zeros((ys.size, xs.size), np.float32)
+    for turn, angle in enumerate((0.55, -0.75)):
+        cos, sin = math.cos(angle), math.sin(angle)
+        u = (xs * cos)[None, :] + (ys * sin)[:, None]
+        v = (ys * cos)[:, None] - (xs * sin)[None, :]
+        total += np.float32(0.5) * noise_points(u, v, cell_um, cell_um, seed, salt + turn)
+    # The average of two noises is less contrasted than one; restore the spread.
+    result: F32 = (total - np.float32(0.5)) * np.float32(1.4) + np.float32(0.5)
+    return result

@@ -177,7 +177,7 @@ def _stroma_mix(layout: SlideLayout, grid: SampleGrid) -> list[Mix]:
     if not layout.lesions:
         return stroma_mix(layers, None)
     depth = layout.lesion_grid(grid.xs, grid.ys, _margin(grid) + EDGE_REACH_UM)
-    if depth.max() < -EDGE_REACH_UM:
+    if depth.max() <= 0.0:
         return stroma_mix(layers, None)
     return stroma_mix(layers, desmoplasia_weight(depth, grid.xs, grid.ys, layout.seed))
 

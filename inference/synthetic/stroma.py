@@ -20,10 +20,10 @@ Mask = NDArray[np.bool_]
 Mix = tuple["StromaRecipe", F32, float | None]  # recipe, weight per sample, fibre direction
 
 HALF_RESOLUTION_BELOW_UM = 0.45  # stroma is smooth enough to compute on a 2x coarser grid
-EDGE_BAND_UM = 40.0  # desmoplasia fades in over this width around a lesion's outline ...
-EDGE_JITTER_UM = 45.0  # ... shifted in and out by up to this much
+EDGE_BAND_UM = 40.0  # inside a lesion's outline, desmoplasia fades in over this width ...
+EDGE_JITTER_UM = 60.0  # ... starting up to this far inside (never outside: labels stay true)
 EDGE_NOISE_UM = 70.0
-EDGE_REACH_UM = EDGE_BAND_UM / 2 + EDGE_JITTER_UM  # no desmoplasia beyond this outside a lesion
+EDGE_REACH_UM = EDGE_BAND_UM + EDGE_JITTER_UM  # desmoplasia is complete this far inside
 
 
 MixOnGrid = Callable[[SampleGrid], list[Mix]]
@@ -178,11 +178,9 @@ def _span(mask: Mask, axis: int) -> slice:
 
 
 def desmoplasia_weight(lesion_depth: F64, xs: F64, ys: F64, seed: int) -> F32:
-    """How much of the stroma is desmoplastic: 1 inside lesions, with a ragged edge band."""
-    ragged = (noise_grid(xs, ys, EDGE_NOISE_UM, seed, 300) - np.float32(0.5)) * np.float32(
-        2.0 * EDGE_JITTER_UM
-    )
-    t = (lesion_depth.astype(np.float32) + ragged) * np.float32(1.0 / EDGE_BAND_UM) + 0.5
+    """How much of the stroma is desmoplastic: 1 inside lesions, with a ragged inner edge."""
+    ragged = noise_grid(xs, ys, EDGE_NOISE_UM, seed, 300) * np.float32(EDGE_JITTER_UM)
+    t = (lesion_depth.astype(np.float32) - ragged) * np.float32(1.0 / EDGE_BAND_UM)
     weight: F32 = np.clip(t, 0.0, 1.0)
     return weight
 

@@ -251,8 +251,3 @@ def _merge(target: StampTarget, coverage: F32, stain: F32, col: int, row: int) -
     target.touch(r0, r1 - 1, c0, c1 - 1)
     np.maximum(target.coverage[window], coverage[part], out=target.coverage[window])
     np.maximum(target.stain[window], stain[part], out=target.stain[window])
-
-
-def mean_area(blobs: Blobs) -> float:
-    """Average blob area (um^2), for the coarse-resolution average of a population."""
-    return float(np.mean(math.pi * blobs.a * blobs.b)) if len(blobs) else 0.0

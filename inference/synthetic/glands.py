@@ -148,10 +148,3 @@ class GlandSet:
             phase=np.concatenate([p.phase for p in parts]).reshape(-1, HARMONICS),
             thickness=np.concatenate([p.thickness for p in parts]),
         )
-
-
-def perimeter(glands: GlandSet, index: int) -> float:
-    """Outline length of one gland (polygon through 256 outline points)."""
-    theta = np.linspace(0.0, 2.0 * math.pi, 257)
-    r = glands.outline(np.full(theta.shape, index), theta)
-    return float(np.hypot(np.diff(r * np.cos(theta)), np.diff(r * np.sin(theta))).sum())

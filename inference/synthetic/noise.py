@@ -90,19 +90,11 @@ def noise_points(
     return result
 
 
-def fractal_grid(
-    xs: F64, ys: F64, cell_um: float, octaves: int, seed: int, salt: int, smallest_um: float = 0.0
-) -> F32:
-    """Sum of octaves of value noise, centred on 0; octaves finer than smallest_um are left out.
-
-    Leaving out octaves below the sample footprint is what anti-aliases the texture: those
-    octaves average to their mean (zero) over one pixel.
-    """
+def fractal_grid(xs: F64, ys: F64, cell_um: float, octaves: int, seed: int, salt: int) -> F32:
+    """Sum of octaves of value noise (each half the size and weight of the last), centred on 0."""
     total = np.zeros((ys.size, xs.size), np.float32)
     amplitude, cell = 1.0, cell_um
     for octave in range(octaves):
-        if cell < smallest_um:
-            break
         total += np.float32(amplitude) * (noise_grid(xs, ys, cell, seed, salt + octave) - 0.5)
         amplitude, cell = amplitude * 0.5, cell * 0.5
     return total

@@ -1,6 +1,7 @@
 """Rendering any pixel region of a synthetic slide at any pixel spacing, and its ground truth."""
 
 import math
+import operator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,7 +50,7 @@ def render_region(
     from the slide's top-left corner (s = spacing_um); outside the slide is glass. Large
     regions are rendered in chunks, which gives the same pixels (rendering is seamless).
     """
-    _check_region(spacing_um, width, height)
+    x, y, width, height = _check_region(spacing_um, x, y, width, height)
     out = np.empty((height, width, 3), np.uint8)
     supersample = supersampling(spacing_um)
     side = max(64, CHUNK_SIDE_SAMPLES // supersample)
@@ -122,7 +123,7 @@ def render_labels(
     layout: SlideLayout, spacing_um: float, x: int, y: int, width: int, height: int
 ) -> np.ndarray:
     """uint8 (height, width): 0 glass, 1 benign tissue, 2 malignant tissue, at pixel centres."""
-    _check_region(spacing_um, width, height)
+    x, y, width, height = _check_region(spacing_um, x, y, width, height)
     grid = SampleGrid(spacing_um, x, y, width, height, 1)
     if width == 0 or height == 0:
         return np.zeros((height, width), np.uint8)
@@ -139,8 +140,11 @@ def _margin(grid: SampleGrid) -> float:
     return 4.0 * grid.step_um + 20.0
 
 
-def _check_region(spacing_um: float, width: int, height: int) -> None:
-    """Refuse regions that cannot be rendered, with a message that says what to change."""
+def _check_region(
+    spacing_um: float, x: int, y: int, width: int, height: int
+) -> tuple[int, int, int, int]:
+    """The region as plain ints; refuses ones that cannot be rendered, saying what to change."""
+    x, y, width, height = (operator.index(value) for value in (x, y, width, height))
     if not MIN_SPACING_UM <= spacing_um <= MAX_SPACING_UM:
         raise SyntheticSlideError(
             f"spacing_um={spacing_um} is out of range: give {MIN_SPACING_UM} to {MAX_SPACING_UM}"
@@ -152,6 +156,7 @@ def _check_region(spacing_um: float, width: int, height: int) -> None:
             f"region {width}x{height} is too large: render at most {MAX_REGION_PIXELS} pixels "
             "at a time (render the slide in strips or tiles)"
         )
+    return x, y, width, height
 
 
 def _transmitted_light(grid: SampleGrid, layout: SlideLayout) -> F32:

@@ -57,9 +57,12 @@ def glass_white(style: StainStyle) -> tuple[float, float, float]:
 
 
 def eosin_vector(style: StainStyle) -> tuple[float, float, float]:
-    """The slide's eosin hue: between a magenta-pink and an orange-pink."""
-    t = 0.5 + 0.5 * style.eosin_tint * 0.6
-    return tuple(m + (o - m) * (1.0 - t) for m, o in zip(EOSIN_MAGENTA, EOSIN_ORANGE, strict=True))  # type: ignore[return-value]
+    """The slide's eosin hue: between a magenta-pink (tint +1) and an orange-pink (tint -1)."""
+    orange = 0.5 - 0.3 * style.eosin_tint  # share of the orange vector, 0.2 .. 0.8
+    red, green, blue = (
+        m + (o - m) * orange for m, o in zip(EOSIN_MAGENTA, EOSIN_ORANGE, strict=True)
+    )
+    return red, green, blue
 
 
 def to_rgb(stains: StainLayers, tissue: F32, glass_od: F32, style: StainStyle) -> F32:

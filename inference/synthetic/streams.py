@@ -65,19 +65,3 @@ def normal(*keys: ArrayLike) -> F64:
     u1 = uniform(*keys, 0x51)
     u2 = uniform(*keys, 0x52)
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
-
-
-def poisson_small(mean: F64, *keys: ArrayLike) -> NDArray[np.int64]:
-    """Poisson counts for small means (< ~30) by inverting the CDF on one hashed uniform."""
-    u = uniform(*keys, 0x53)
-    count = np.zeros(np.broadcast(mean, u).shape, np.int64)
-    term = np.exp(-mean) * np.ones_like(u)
-    cdf = term.copy()
-    for k in range(1, 64):
-        below = u >= cdf
-        if not below.any():
-            break
-        count += below
-        term = term * mean / k
-        cdf = cdf + term
-    return count

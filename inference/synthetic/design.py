@@ -33,6 +33,8 @@ def make_layout(kind: SlideKind, seed: int, width_um: float, height_um: float) -
             raise SyntheticSlideError(
                 f"{name}={value} is out of range: give {MIN_SIDE_UM:g} to {MAX_SIDE_UM:g} um"
             )
+    if seed < 0:
+        raise SyntheticSlideError(f"seed={seed} is negative: give a seed of 0 or more")
     kind = SlideKind(kind)
     rng = np.random.default_rng([seed, Purpose.LAYOUT, 1 if kind is SlideKind.MALIGNANT else 0])
     tissue = fragments(rng, width_um, height_um)

@@ -31,6 +31,11 @@ def test_impossible_sizes_are_refused(width: float, height: float) -> None:
         make_layout(SlideKind.BENIGN, 1, width, height)
 
 
+def test_negative_seeds_are_refused() -> None:
+    with pytest.raises(SyntheticSlideError, match="seed"):
+        make_layout(SlideKind.BENIGN, -1, 2000.0, 2000.0)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_benign_slides_have_no_lesions(seed: int) -> None:
     layout = make_layout(SlideKind.BENIGN, seed, 3000.0, 2000.0)

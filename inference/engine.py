@@ -155,7 +155,10 @@ class Engine:
 
     def _tissue(self, source: RegionSource) -> TissueMask:
         parameters = self.options.tissue
-        return detect_tissue(read_thumbnail(source, parameters.thumbnail_spacing_um), parameters)
+        thumbnail = read_thumbnail(
+            source, parameters.thumbnail_spacing_um, parameters.min_thumbnail_side
+        )
+        return detect_tissue(thumbnail, parameters)
 
     def _plan(self, source: RegionSource) -> SlideGeometry:
         levels = source.levels

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inference.errors import InferenceError, TileReadError
+from inference.errors import InferenceError
 from inference.reading import BACKGROUND, read_window_into
 from inference.source import RegionSource
 from inference.tiling import AnalysisGrid, Size, Tile, TileLayout, read_side, read_window
@@ -171,17 +171,10 @@ class BatchProducer:
         window = read_window(self._plan.grid, self._plan.layout, tile)
         kept = tile.kept
         row[:] = (kept.origin.x, kept.origin.y, kept.size.width, kept.size.height, *window.offset)
-        try:
-            read_window_into(
-                self._plan.source, self._plan.grid.level, window.region, self._bounds, slot
-            )
-        except TileReadError:
-            raise
-        except Exception as error:  # any failure of the slide reader, named clearly
-            raise TileReadError(
-                f"cannot read tile {tile.index} (analysis pixels {kept.origin.x}, "
-                f"{kept.origin.y}) from level {self._plan.grid.level}: {error}"
-            ) from error
+        what = f"tile {tile.index} (kept area at {kept.origin.x}, {kept.origin.y})"
+        read_window_into(
+            self._plan.source, self._plan.grid.level, window.region, self._bounds, slot, what
+        )
         with self._lock:
             self._reading_s += time.perf_counter() - started
 

@@ -14,7 +14,9 @@ import torch
 from torch.nn import functional
 
 from inference.errors import NoTissueError
+from inference.reading import read_region
 from inference.source import RegionSource
+from inference.tiling import Point, Region, Size
 
 # ITU-R BT.601 luma, the usual grey level of an RGB image.
 _LUMA = (0.299, 0.587, 0.114)
@@ -27,6 +29,7 @@ class TissueParameters:
     """How tissue is found; sizes in micrometres so that they hold at any thumbnail spacing."""
 
     thumbnail_spacing_um: float = 16.0
+    min_thumbnail_side: int = 512
     min_contrast: float = 15.0
     opening_um: float = 32.0
     closing_um: float = 64.0
@@ -59,9 +62,14 @@ class TissueMask:
         return float(self.mask.sum()) * (self.spacing_um / 1000) ** 2
 
 
-def read_thumbnail(source: RegionSource, spacing_um: float) -> Thumbnail:
-    """The slide at about `spacing_um`: its coarsest level not coarser, shrunk by a whole factor."""
+def read_thumbnail(source: RegionSource, spacing_um: float, min_side: int = 512) -> Thumbnail:
+    """The slide at about `spacing_um` (finer for small slides, to keep `min_side` pixels).
+
+    It comes from the coarsest level not coarser than that, shrunk by a whole factor.
+    """
     levels = source.levels
+    extent_um = max(max(level.width, level.height) * level.pixel_spacing_um for level in levels)
+    spacing_um = min(spacing_um, extent_um / min_side)
     finer = [i for i, level in enumerate(levels) if level.pixel_spacing_um <= spacing_um]
     index = (
         max(finer, key=lambda i: levels[i].pixel_spacing_um)
@@ -135,9 +143,12 @@ def _radius(size_um: float, spacing_um: float) -> int:
 
 
 def _dilate(mask: torch.Tensor, radius: int) -> torch.Tensor:
+    """Maximum over a square, as a row pass then a column pass (separable, so cheap)."""
     if radius == 0:
         return mask
-    return functional.max_pool2d(mask, 2 * radius + 1, stride=1, padding=radius)
+    size = 2 * radius + 1
+    rows = functional.max_pool2d(mask, (1, size), stride=1, padding=(0, radius))
+    return functional.max_pool2d(rows, (size, 1), stride=1, padding=(radius, 0))
 
 
 def _erode(mask: torch.Tensor, radius: int) -> torch.Tensor:
@@ -145,7 +156,7 @@ def _erode(mask: torch.Tensor, radius: int) -> torch.Tensor:
     if radius == 0:
         return mask
     padded = functional.pad(mask, (radius,) * 4, value=1.0)
-    return -functional.max_pool2d(-padded, 2 * radius + 1, stride=1)
+    return 1 - _dilate(1 - padded, radius)[..., radius:-radius, radius:-radius]
 
 
 def _drop_small_components(mask: torch.Tensor, min_pixels: float) -> torch.Tensor:
@@ -177,18 +188,14 @@ def component_labels(mask: torch.Tensor) -> torch.Tensor:
 
 def _read_shrunk(source: RegionSource, level: int, factor: int) -> np.ndarray:
     width, height = source.levels[level].width, source.levels[level].height
-    if factor == 1:
-        return source.read_region(level, 0, 0, width, height)
-    rows = max(factor, _STRIP_ROWS // factor * factor)
     usable_height, usable_width = height // factor * factor, width // factor * factor
-    if usable_height == 0 or usable_width == 0:
-        return source.read_region(level, 0, 0, width, height)
-    strips = [
-        _shrink(
-            source.read_region(level, 0, top, usable_width, min(rows, usable_height - top)), factor
-        )
-        for top in range(0, usable_height, rows)
-    ]
+    if factor == 1 or usable_height == 0 or usable_width == 0:
+        return read_region(source, level, Region(Point(0, 0), Size(width, height)), "the thumbnail")
+    rows = max(factor, _STRIP_ROWS // factor * factor)
+    strips = []
+    for top in range(0, usable_height, rows):
+        strip = Region(Point(0, top), Size(usable_width, min(rows, usable_height - top)))
+        strips.append(_shrink(read_region(source, level, strip, "the thumbnail"), factor))
     return np.concatenate(strips, axis=0)
 
 

@@ -174,6 +174,12 @@ class InferenceSettings(Section):
     compile: bool = False
     reader_threads: Annotated[int, Field(ge=1, le=64)] = 4
 
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _empty_weights(cls, value: object) -> object:
+        # An empty value (PATHSENTRY_INFERENCE__WEIGHTS=) means the bundled model, not ".".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("device")
     @classmethod
     def _device(cls, value: str) -> str:

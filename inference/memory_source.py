@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch.nn import functional
 
 from inference.errors import TileReadError
+
+_BAND_ROWS = 1024
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,11 @@ class ArraySource:
 
 
 def _halve(image: np.ndarray) -> np.ndarray:
-    height, width = image.shape[0] // 2 * 2, image.shape[1] // 2 * 2
-    tensor = torch.from_numpy(np.ascontiguousarray(image[:height, :width]))
-    pooled = functional.avg_pool2d(tensor.permute(2, 0, 1).float()[None], 2)[0].permute(1, 2, 0)
-    return pooled.round().to(torch.uint8).numpy()
+    """2 x 2 means (rounded), a band of rows at a time so that memory stays small."""
+    height, width = image.shape[0] // 2, image.shape[1] // 2
+    halved = np.empty((height, width, 3), dtype=np.uint8)
+    for top in range(0, height, _BAND_ROWS):
+        band = image[2 * top : 2 * min(top + _BAND_ROWS, height), : 2 * width].astype(np.uint16)
+        total = band[0::2, 0::2] + band[1::2, 0::2] + band[0::2, 1::2] + band[1::2, 1::2]
+        halved[top : top + _BAND_ROWS] = (total + 2) // 4
+    return halved

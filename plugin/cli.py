@@ -10,7 +10,7 @@ from rich.console import Console
 
 from config import PathSentryError, Settings, load_settings
 from config.log import configure_logging
-from plugin.commands import config_cmd, synth_cmd
+from plugin.commands import bench_cmd, config_cmd, infer_cmd, synth_cmd
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 app.add_typer(config_cmd.app, name="config")
 app.command("synth")(synth_cmd.synth)
+app.command("infer")(infer_cmd.infer)
+app.command("bench")(bench_cmd.bench)
 
 
 @app.callback()

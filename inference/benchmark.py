@@ -98,7 +98,7 @@ def default_plan(device: torch.device, batch_size: int | None = None) -> BenchPl
         precision="float32",
         reader_threads=2,
     )
-    return BenchPlan(model, options, 4480, 3584, repeats=3)
+    return BenchPlan(model, options, 4480, 3584, repeats=5)
 
 
 def run_benchmark(plan: BenchPlan) -> BenchResult:

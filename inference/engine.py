@@ -190,7 +190,13 @@ class Engine:
             ]
             for worker in workers:
                 worker.start()
-            _follow(workers, ticks, len(tiles), report)
+            try:
+                _follow(workers, ticks, len(tiles), report)
+            finally:
+                # Also when the progress callback raised (a cancelled job): stop everything.
+                producer.close()
+                for worker in workers:
+                    worker.join()
         failed = [worker for worker in workers if worker.error is not None]
         if failed:
             first = min(failed, key=lambda worker: worker.failed_at)
@@ -263,8 +269,6 @@ def _follow(
         except queue.Empty:
             continue
         report(_INFERENCE_SHARE * min(done, total) / total)
-    for worker in workers:
-        worker.join()
 
 
 def _timings(clock: list[float], reading_s: float, starved_s: float) -> StageTimings:

@@ -34,6 +34,8 @@ class TissueParameters:
     opening_um: float = 32.0
     closing_um: float = 64.0
     min_area_mm2: float = 0.01
+    # Some scanners fill the area they did not scan with black: never tissue.
+    black_level: int = 16
 
 
 @dataclass(frozen=True)
@@ -85,14 +87,15 @@ def read_thumbnail(source: RegionSource, spacing_um: float, min_side: int = 512)
 def detect_tissue(thumbnail: Thumbnail, parameters: TissueParameters) -> TissueMask:
     """The tissue mask of a thumbnail; raises NoTissueError when the slide is not evaluable."""
     grey = grey_levels(thumbnail.image)
-    threshold, contrast = otsu_equal_weights(grey)
+    scanned = grey >= parameters.black_level
+    threshold, contrast = otsu_equal_weights(grey[scanned])
     if threshold is None or contrast < parameters.min_contrast:
         raise NoTissueError(
             "the slide is not evaluable: no tissue was found on its thumbnail "
             f"(grey-level contrast {contrast:.1f} < {parameters.min_contrast}); "
             "check that the slide holds stained tissue and was scanned in focus"
         )
-    mask = clean_mask(grey <= threshold, thumbnail.spacing_um, parameters)
+    mask = clean_mask(scanned & (grey <= threshold), thumbnail.spacing_um, parameters)
     if not mask.any():
         raise NoTissueError(
             "the slide is not evaluable: only specks smaller than "

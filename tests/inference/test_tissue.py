@@ -64,6 +64,14 @@ def test_tissue_is_found_and_specks_are_dropped() -> None:
     assert mask.area_mm2 == pytest.approx(ellipse.sum() * 0.016**2, rel=0.05)
 
 
+def test_unscanned_black_areas_are_not_tissue() -> None:
+    image = tissue_image(120, 160)
+    image[:, 130:] = 0
+    mask = detect_tissue(thumbnail(image), PARAMETERS).mask
+    assert mask[40:80, 60:100].all()
+    assert not mask[:, 130:].any()
+
+
 def test_blank_glass_is_not_evaluable() -> None:
     rng = np.random.default_rng(0)
     glass = np.clip(rng.normal(236, 2, (100, 100, 3)), 0, 255).astype(np.uint8)

@@ -10,7 +10,7 @@ import dataclasses
 import itertools
 import logging
 import math
-import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +36,7 @@ from inference.tiling import (
     tiles_on_tissue,
 )
 from inference.tissue import TissueMask, TissueParameters, detect_tissue, read_thumbnail
-from inference.workers import DeviceWorker, SlideGeometry
+from inference.workers import DeviceRun, DeviceWorker, SlideGeometry
 
 log = logging.getLogger(__name__)
 
@@ -177,32 +177,33 @@ class Engine:
         report: ProgressCallback,
     ) -> tuple[list[StitchedSlide], float, float]:
         plan = ReadPlan(source, geometry.grid, self.layout, tiles, self.options.batch_size)
-        depth = (
-            math.ceil(self.options.reader_threads / self.options.batch_size)
-            + len(self.replicas)
-            + 1
-        )
+        batches_per_read = math.ceil(self.options.reader_threads / self.options.batch_size)
+        depth = batches_per_read + len(self.replicas) + 1
         pin = self.devices[0].type == "cuda"
-        ticks: queue.SimpleQueue[int] = queue.SimpleQueue()
+        progress = _Progress(len(tiles), report)
         with BatchProducer(plan, self.options.reader_threads, depth, pin) as producer:
-            workers = [
-                DeviceWorker(replica, producer, geometry, ticks.put) for replica in self.replicas
+            first = DeviceRun(self.replicas[0], producer, geometry, progress.advance)
+            others = [
+                DeviceWorker(DeviceRun(replica, producer, geometry, progress.count))
+                for replica in self.replicas[1:]
             ]
-            for worker in workers:
+            for worker in others:
                 worker.start()
             try:
-                _follow(workers, ticks, len(tiles), report)
+                first.run()
+                progress.follow(others)
             finally:
                 # Also when the progress callback raised (a cancelled job): stop everything.
                 producer.close()
-                for worker in workers:
+                for worker in others:
                     worker.join()
-        failed = [worker for worker in workers if worker.error is not None]
+        shares = [first, *(worker.share for worker in others)]
+        failed = [share for share in shares if share.error is not None]
         if failed:
-            first = min(failed, key=lambda worker: worker.failed_at)
-            raise first.error or InferenceError("a device worker failed")
-        parts = [worker.part for worker in workers if worker.part is not None]
-        starved = max(worker.starved_s for worker in workers)
+            earliest = min(failed, key=lambda share: share.failed_at)
+            raise earliest.error or InferenceError("a device failed")
+        parts = [share.part for share in shares if share.part is not None]
+        starved = max(share.starved_s for share in shares)
         return parts, producer.reading_s, starved
 
     def _statistics(
@@ -255,20 +256,36 @@ def _origins(tiles: Sequence[Tile]) -> np.ndarray:
     return np.array(origins, dtype=np.int64).reshape(-1, 2)
 
 
-def _follow(
-    workers: list[DeviceWorker],
-    ticks: "queue.SimpleQueue[int]",
-    total: int,
-    report: ProgressCallback,
-) -> None:
-    """Report progress from this thread (the caller's) until every worker has finished."""
-    done = 0
-    while any(worker.is_alive() for worker in workers) or not ticks.empty():
-        try:
-            done += ticks.get(timeout=_POLL_S)
-        except queue.Empty:
-            continue
-        report(_INFERENCE_SHARE * min(done, total) / total)
+class _Progress:
+    """Tiles done on every device; reported to the callback from the caller's thread only."""
+
+    def __init__(self, total: int, report: ProgressCallback) -> None:
+        self._total = total
+        self._report = report
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def count(self, tiles: int) -> None:
+        """Count tiles done on another thread's device (reported by the caller later)."""
+        with self._lock:
+            self._done += tiles
+
+    def advance(self, tiles: int) -> None:
+        """Count tiles done on the caller's device, and report."""
+        self.count(tiles)
+        self._publish()
+
+    def follow(self, workers: Sequence[threading.Thread]) -> None:
+        """Keep reporting until the other devices' threads have finished."""
+        while any(worker.is_alive() for worker in workers):
+            for worker in workers:
+                worker.join(_POLL_S)
+            self._publish()
+
+    def _publish(self) -> None:
+        with self._lock:
+            done = min(self._done, self._total)
+        self._report(_INFERENCE_SHARE * done / self._total)
 
 
 def _timings(clock: list[float], reading_s: float, starved_s: float) -> StageTimings:

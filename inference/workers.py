@@ -1,4 +1,4 @@
-"""One thread per device: batches from the producer through a replica into its accumulators."""
+"""Per device: batches from the producer through a replica into that device's accumulators."""
 
 import contextlib
 import math
@@ -12,7 +12,7 @@ import torch
 from inference.pipeline import BatchProducer, TileBatch
 from inference.replica import Replica
 from inference.stitching import MapAccumulator, StitchedSlide, TopKAccumulator, mark_invalid
-from inference.tiling import AnalysisGrid, MapGrid, TileLayout
+from inference.tiling import AnalysisGrid, MapGrid, Size, TileLayout
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,13 @@ class SlideGeometry:
     top_k: int
 
 
-class DeviceWorker(threading.Thread):
-    """Runs batches on one replica until the producer ends; keeps its error for the caller."""
+class DeviceRun:
+    """One device's share of a slide: runs batches until the producer ends; never raises.
+
+    The engine runs the first device's share in its own thread (so that on a CPU the
+    model keeps the caller's thread and its memory arena) and the others' in DeviceWorker
+    threads; a failure is kept, with its time, and stops the producer for everyone.
+    """
 
     def __init__(
         self,
@@ -35,7 +40,6 @@ class DeviceWorker(threading.Thread):
         geometry: SlideGeometry,
         on_tiles: Callable[[int], None],
     ) -> None:
-        super().__init__(name=f"pathsentry-{replica.device}", daemon=True)
         self._replica = replica
         self._producer = producer
         self._geometry = geometry
@@ -49,7 +53,7 @@ class DeviceWorker(threading.Thread):
         try:
             with torch.inference_mode(), self._device():
                 self.part = self._loop()
-        except BaseException as error:  # noqa: BLE001 - thread boundary: the engine re-raises it
+        except BaseException as error:  # noqa: BLE001 - kept for the engine, which re-raises it
             self.error = error
             self.failed_at = time.monotonic()
             self._producer.close()
@@ -65,7 +69,8 @@ class DeviceWorker(threading.Thread):
             probabilities = replica.probabilities(
                 pixels, tile_geometry, geometry.grid, geometry.layout
             )
-            probabilities = mark_invalid(probabilities, tile_geometry)
+            if not _all_full(batch, geometry.layout):
+                probabilities = mark_invalid(probabilities, tile_geometry)
             top_k.add(probabilities)
             pooled.add(probabilities, tile_geometry, batch.tiles)
             self._on_tiles(len(batch.tiles))
@@ -82,3 +87,22 @@ class DeviceWorker(threading.Thread):
         if self._replica.device.type == "cuda":
             return torch.cuda.device(self._replica.device)
         return contextlib.nullcontext()
+
+
+class DeviceWorker(threading.Thread):
+    """A thread running one device's share."""
+
+    def __init__(self, share: DeviceRun) -> None:
+        super().__init__(name="pathsentry-device", daemon=True)
+        self.share = share
+
+    def run(self) -> None:
+        self.share.run()
+
+
+def _all_full(batch: TileBatch, layout: TileLayout) -> bool:
+    """Whether every row of the batch is a tile whose kept area lies wholly inside the image."""
+    full = Size(layout.keep, layout.keep)
+    return len(batch.tiles) == batch.pixels.shape[0] and all(
+        tile.kept.size == full for tile in batch.tiles
+    )

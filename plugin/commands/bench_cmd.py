@@ -10,6 +10,7 @@ from rich.console import Console
 
 from inference.benchmark import BenchResult, default_plan, run_benchmark
 from inference.devices import resolve_devices
+from plugin.allocator import keep_freed_memory
 
 RESULTS = Path("bench/results")
 
@@ -27,6 +28,7 @@ def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Measure tissue megapixels/s, TFLOP/s and engine efficiency; write bench/results/."""
+    keep_freed_memory()
     first = resolve_devices(device)[0]
     plan = default_plan(first, batch_size)
     plan = dataclasses.replace(

@@ -15,6 +15,7 @@ from dicom.slide import Slide
 from inference.engine import Engine
 from inference.errors import NoTissueError
 from inference.results import SlideInference
+from plugin.allocator import keep_freed_memory
 from plugin.overlay import render_overlay
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def infer(
 ) -> None:
     """Run the model over one slide: probability map (.npy and PNG overlay) and slide score."""
     settings: Settings = ctx.obj
+    keep_freed_memory()
     inference = _with_overrides(settings.inference, weights=weights, device=device)
     folder = (out or Path("out") / slide_dir.resolve().name).resolve()
     engine = Engine.from_settings(inference)

@@ -7,7 +7,6 @@ the run: every consumer gets it at its next `get`, and nothing waits forever.
 """
 
 import contextlib
-import logging
 import queue
 import threading
 import time
@@ -23,8 +22,6 @@ from inference.errors import InferenceError
 from inference.reading import BACKGROUND, read_window_into
 from inference.source import RegionSource
 from inference.tiling import AnalysisGrid, Size, Tile, TileLayout, read_side, read_window
-
-log = logging.getLogger(__name__)
 
 _POLL_S = 0.1
 GEOMETRY_COLUMNS = 6  # kept x, kept y, valid width, valid height, offset x, offset y

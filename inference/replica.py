@@ -2,7 +2,6 @@
 
 import contextlib
 import copy
-import logging
 from collections.abc import Callable
 
 import torch
@@ -11,8 +10,6 @@ from inference.model import LoadedModel
 from inference.pipeline import TileBatch
 from inference.resampling import resample
 from inference.tiling import AnalysisGrid, TileLayout
-
-log = logging.getLogger(__name__)
 
 
 class Replica:

@@ -28,9 +28,9 @@ class SlideGeometry:
 class DeviceRun:
     """One device's share of a slide: runs batches until the producer ends; never raises.
 
-    The engine runs the first device's share in its own thread (so that on a CPU the
-    model keeps the caller's thread and its memory arena) and the others' in DeviceWorker
-    threads; a failure is kept, with its time, and stops the producer for everyone.
+    The engine runs the first device's share in the calling thread (on a CPU the model
+    then keeps that thread's warm memory arena) and the others' in DeviceWorker threads;
+    a failure is kept, with its time, and stops the producer for everyone.
     """
 
     def __init__(

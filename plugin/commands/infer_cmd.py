@@ -1,7 +1,6 @@
 """`pathsentry infer`: analyse one slide from its files; write the map, the overlay, the score."""
 
 import json
-import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,8 +16,6 @@ from inference.errors import NoTissueError
 from inference.results import SlideInference
 from plugin.allocator import keep_freed_memory
 from plugin.overlay import render_overlay
-
-log = logging.getLogger(__name__)
 
 
 def infer(

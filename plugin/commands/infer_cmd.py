@@ -46,7 +46,9 @@ def infer(
             summary: dict[str, Any] = {"slide": str(slide_dir), "evaluable": False}
             _report({**summary, "score": None, "reason": str(error)}, as_json)
             return
-    summary = _summary(slide_dir, result, _write(result, folder))
+    paths = _write(result, folder)
+    summary = _summary(slide_dir, result, {**paths, "result": str(folder / "result.json")})
+    (folder / "result.json").write_text(json.dumps(summary, indent=2) + "\n")
     _report(summary, as_json)
 
 

@@ -58,6 +58,7 @@ def test_infer_prints_one_json_object_and_writes_the_map(
     probability_map = np.load(summary["paths"]["map"])
     assert probability_map.shape == (1200 // 16, 1500 // 16)
     assert Path(summary["paths"]["map"]).parent == tmp_path / "out" / "slide-1"
+    assert json.loads(Path(summary["paths"]["result"]).read_text()) == summary
     with Image.open(summary["paths"]["overlay"]) as overlay:
         assert overlay.mode == "RGB" and overlay.size[0] > 0
 

@@ -165,12 +165,20 @@ class InferenceSettings(Section):
     device: str = "auto"
     precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     analysis_spacing_um: Annotated[float, Field(gt=0.05, lt=50)] = 0.476
+    spacing_tolerance: Annotated[float, Field(ge=0, lt=0.5)] = 0.1
+    map_spacing_um: Annotated[float, Field(gt=0.05, le=1000)] = 8.0
     tile_size: Annotated[int, Field(ge=64, le=8192)] = 2200
     tile_keep: Annotated[int, Field(ge=32, le=8192)] = 2000
     batch_size: Annotated[int, Field(ge=1, le=256)] = 4
     top_k: Annotated[int, Field(ge=1)] = 1000
     compile: bool = False
     reader_threads: Annotated[int, Field(ge=1, le=64)] = 4
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _empty_weights(cls, value: object) -> object:
+        # An empty value (PATHSENTRY_INFERENCE__WEIGHTS=) means the bundled model, not ".".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("device")
     @classmethod

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from config import PathSentryError, Settings, load_settings
 from config.log import configure_logging
-from plugin.commands import config_cmd, db_cmd, synth_cmd, token_cmd
+from plugin.commands import bench_cmd, config_cmd, db_cmd, infer_cmd, synth_cmd, token_cmd
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,8 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(token_cmd.app, name="token")
 app.command("synth")(synth_cmd.synth)
+app.command("infer")(infer_cmd.infer)
+app.command("bench")(bench_cmd.bench)
 
 
 @app.callback()

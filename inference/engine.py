@@ -1,0 +1,301 @@
+"""The slide engine: tissue, tiles, the model on every device, one score and one map.
+
+The score is the mean of the k highest full-resolution pixel probabilities over the kept
+areas of all analysed tiles (those touching tissue), as in Song et al.: pixels on glass
+inside those tiles count too, which keeps the thumbnail's coarse mask from hiding tumour
+at the tissue's edge; pixels beyond the slide's edge never count.
+"""
+
+import dataclasses
+import itertools
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from config.settings import InferenceSettings
+from inference.devices import device_name, precision_name, resolve_devices, resolve_precision
+from inference.errors import InferenceError, NoTissueError
+from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
+from inference.pipeline import BatchProducer, ReadPlan
+from inference.replica import Replica
+from inference.results import ProbabilityMap, SlideInference, SlideStatistics, StageTimings
+from inference.source import RegionSource
+from inference.stitching import StitchedSlide, merge
+from inference.tiling import (
+    Tile,
+    TileLayout,
+    choose_analysis_grid,
+    choose_map_level,
+    tile_grid,
+    tiles_on_tissue,
+)
+from inference.tissue import TissueMask, TissueParameters, detect_tissue, read_thumbnail
+from inference.workers import DeviceRun, DeviceWorker, SlideGeometry
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[float], None]
+# Share of the progress bar that inference covers; the rest is planning and merging.
+_INFERENCE_SHARE = 0.98
+_POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How slides are tiled and run; `from_settings` maps the `inference` settings section."""
+
+    tile_size: int = 2200
+    tile_keep: int = 2000
+    batch_size: int = 4
+    top_k: int = 1000
+    device: str = "auto"
+    precision: str = "auto"
+    compile: bool = False
+    reader_threads: int = 4
+    spacing_tolerance: float = 0.1
+    map_spacing_um: float = 8.0
+    tissue: TissueParameters = dataclasses.field(default_factory=TissueParameters)
+
+    @classmethod
+    def from_settings(cls, settings: InferenceSettings, **overrides: object) -> "EngineOptions":
+        """Options from the settings section, with keyword overrides (command-line flags)."""
+        fields = {field.name for field in dataclasses.fields(cls)} - {"tissue"}
+        values = {name: getattr(settings, name) for name in fields}
+        return dataclasses.replace(cls(**values), **overrides)  # type: ignore[arg-type]
+
+
+class Engine:
+    """Runs one model, replicated on each device, over whole slides."""
+
+    def __init__(self, model: LoadedModel, options: EngineOptions) -> None:
+        if model.config.num_classes != 1:
+            raise InferenceError(
+                f"the model has {model.config.num_classes} output classes; PathSentry needs "
+                "one malignancy logit per pixel (fine-tune with load_for_finetuning)"
+            )
+        self.model = model
+        self.options = options
+        self.layout = TileLayout(options.tile_size, options.tile_keep)
+        self.devices = resolve_devices(options.device)
+        if any(device.type == "cuda" for device in self.devices):
+            # Every batch has the same shape: let cuDNN pick its fastest kernels once.
+            torch.backends.cudnn.benchmark = True
+        self.precision = resolve_precision(options.precision, self.devices[0])
+        self.replicas = [
+            Replica(model, device, self.precision, options.compile) for device in self.devices
+        ]
+        self._warm = not (options.compile or self.devices[0].type == "cuda")
+
+    @classmethod
+    def from_settings(cls, settings: InferenceSettings, **overrides: object) -> "Engine":
+        """An engine with the configured weights (or the bundled demo model) and options."""
+        default = ModelConfig(analysis_spacing_um=settings.analysis_spacing_um)
+        path = resolve_weights(settings.weights)
+        options = EngineOptions.from_settings(settings, **overrides)
+        model = load_model(path, default_config=default)
+        if not math.isclose(model.config.analysis_spacing_um, settings.analysis_spacing_um):
+            log.warning(
+                "the model was trained at %.3f um/px; analysing at that spacing, not at the "
+                "configured %.3f",
+                model.config.analysis_spacing_um,
+                settings.analysis_spacing_um,
+            )
+        return cls(model, options)
+
+    def warm_up(self) -> None:
+        """Run one batch on every replica (compilation, cuDNN's kernel choice) before timing."""
+        with torch.inference_mode():
+            for replica in self.replicas:
+                replica.forward(replica.sample_input(self.options.batch_size, self.layout.size))
+                if replica.device.type == "cuda":
+                    torch.cuda.synchronize(replica.device)
+        self._warm = True
+
+    def run(self, source: RegionSource, progress: ProgressCallback | None = None) -> SlideInference:
+        """Analyse a slide; raises NoTissueError when it is not evaluable."""
+        report = progress or (lambda _fraction: None)
+        if not self._warm:
+            self.warm_up()
+        clock = [time.perf_counter()]
+        geometry = self._plan(source)
+        clock.append(time.perf_counter())
+        tissue = self._tissue(source)
+        all_tiles = tile_grid(geometry.grid.size, self.layout)
+        tiles = tiles_on_tissue(all_tiles, tissue.mask, tissue.spacing_um, geometry.grid.spacing_um)
+        if not tiles:
+            raise NoTissueError("the slide is not evaluable: its tissue lies outside the image")
+        report(0.0)
+        clock.append(time.perf_counter())
+        parts, reading_s, starved_s = self._infer(source, geometry, tiles, report)
+        clock.append(time.perf_counter())
+        stitched = merge(parts, self.options.top_k)
+        probability_map = _probability_map(geometry, stitched)
+        clock.append(time.perf_counter())
+        timings = _timings(clock, reading_s, starved_s)
+        statistics = self._statistics(geometry, tissue, tiles, len(all_tiles), stitched, timings)
+        result = SlideInference(
+            score=_mean(stitched.top_values),
+            top_values=stitched.top_values,
+            probability_map=probability_map,
+            tissue=tissue,
+            tile_origins=_origins(tiles),
+            statistics=statistics,
+            model_name=self.model.config.name,
+            model_version=self.model.config.version,
+            model_sha256=self.model.sha256,
+        )
+        report(1.0)
+        return result
+
+    def _tissue(self, source: RegionSource) -> TissueMask:
+        parameters = self.options.tissue
+        thumbnail = read_thumbnail(
+            source, parameters.thumbnail_spacing_um, parameters.min_thumbnail_side
+        )
+        return detect_tissue(thumbnail, parameters)
+
+    def _plan(self, source: RegionSource) -> SlideGeometry:
+        levels = source.levels
+        grid = choose_analysis_grid(
+            levels, self.model.config.analysis_spacing_um, self.options.spacing_tolerance
+        )
+        map_grid = choose_map_level(levels, grid.spacing_um, self.options.map_spacing_um)
+        log.debug("analysis grid %s, map %s", grid, map_grid)
+        return SlideGeometry(grid, map_grid, self.layout, self.options.top_k)
+
+    def _infer(
+        self,
+        source: RegionSource,
+        geometry: SlideGeometry,
+        tiles: Sequence[Tile],
+        report: ProgressCallback,
+    ) -> tuple[list[StitchedSlide], float, float]:
+        plan = ReadPlan(source, geometry.grid, self.layout, tiles, self.options.batch_size)
+        batches_per_read = math.ceil(self.options.reader_threads / self.options.batch_size)
+        depth = batches_per_read + len(self.replicas) + 1
+        pin = self.devices[0].type == "cuda"
+        progress = _Progress(len(tiles), report)
+        with BatchProducer(plan, self.options.reader_threads, depth, pin) as producer:
+            first = DeviceRun(self.replicas[0], producer, geometry, progress.advance)
+            others = [
+                DeviceWorker(DeviceRun(replica, producer, geometry, progress.count))
+                for replica in self.replicas[1:]
+            ]
+            for worker in others:
+                worker.start()
+            try:
+                first.run()
+                progress.follow(others)
+            finally:
+                # Also when the progress callback raised (a cancelled job): stop everything.
+                producer.close()
+                for worker in others:
+                    worker.join()
+        shares = [first, *(worker.share for worker in others)]
+        failed = [share for share in shares if share.error is not None]
+        if failed:
+            earliest = min(failed, key=lambda share: share.failed_at)
+            raise earliest.error or InferenceError("a device failed")
+        parts = [share.part for share in shares if share.part is not None]
+        starved = max(share.starved_s for share in shares)
+        return parts, producer.reading_s, starved
+
+    def _statistics(
+        self,
+        geometry: SlideGeometry,
+        tissue: TissueMask,
+        tiles: Sequence[Tile],
+        tiles_total: int,
+        stitched: StitchedSlide,
+        timings: StageTimings,
+    ) -> SlideStatistics:
+        grid = geometry.grid
+        return SlideStatistics(
+            tissue_area_mm2=tissue.area_mm2,
+            tissue_pixels=round(tissue.area_mm2 * 1e6 / grid.spacing_um**2),
+            tiles=len(tiles),
+            tiles_total=tiles_total,
+            analysed_pixels=sum(tile.kept.size.area for tile in tiles),
+            analysis_level=grid.level,
+            analysis_spacing_um=grid.spacing_um,
+            resampled=grid.resampled,
+            top_k_pixels=len(stitched.top_values),
+            devices=tuple(device_name(device) for device in self.devices),
+            precision=precision_name(self.precision),
+            timings=timings,
+        )
+
+
+def _probability_map(geometry: SlideGeometry, stitched: StitchedSlide) -> ProbabilityMap:
+    """Mean probability per map pixel, and the analysed fraction of its area."""
+    map_grid = geometry.map_grid
+    ratio = map_grid.spacing_um / geometry.grid.spacing_um
+    weights = stitched.weights
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(weights > 0, stitched.sums / weights, 0.0)
+    return ProbabilityMap(
+        probabilities=np.clip(mean, 0, 1).astype(np.float32),
+        coverage=np.clip(weights / ratio**2, 0, 1).astype(np.float32),
+        level=map_grid.level,
+        pixel_spacing_um=map_grid.spacing_um,
+    )
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.astype(np.float64).mean()) if len(values) else 0.0
+
+
+def _origins(tiles: Sequence[Tile]) -> np.ndarray:
+    origins = [(tile.kept.origin.x, tile.kept.origin.y) for tile in tiles]
+    return np.array(origins, dtype=np.int64).reshape(-1, 2)
+
+
+class _Progress:
+    """Tiles done on every device; reported to the callback from the caller's thread only."""
+
+    def __init__(self, total: int, report: ProgressCallback) -> None:
+        self._total = total
+        self._report = report
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def count(self, tiles: int) -> None:
+        """Count tiles done on another thread's device (reported by the caller later)."""
+        with self._lock:
+            self._done += tiles
+
+    def advance(self, tiles: int) -> None:
+        """Count tiles done on the caller's device, and report."""
+        self.count(tiles)
+        self._publish()
+
+    def follow(self, workers: Sequence[threading.Thread]) -> None:
+        """Keep reporting until the other devices' threads have finished."""
+        while any(worker.is_alive() for worker in workers):
+            for worker in workers:
+                worker.join(_POLL_S)
+            self._publish()
+
+    def _publish(self) -> None:
+        with self._lock:
+            done = min(self._done, self._total)
+        self._report(_INFERENCE_SHARE * done / self._total)
+
+
+def _timings(clock: list[float], reading_s: float, starved_s: float) -> StageTimings:
+    planned, tissue, inferred, merged = (b - a for a, b in itertools.pairwise(clock))
+    return StageTimings(
+        planning_s=planned,
+        tissue_s=tissue,
+        inference_s=inferred,
+        merge_s=merged,
+        total_s=clock[-1] - clock[0],
+        reading_s=reading_s,
+        starved_s=starved_s,
+    )

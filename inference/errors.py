@@ -1,0 +1,31 @@
+"""Errors of the inference package; each message tells the user what to do next."""
+
+from config.errors import PathSentryError
+
+
+class InferenceError(PathSentryError):
+    """Something in the inference package cannot go on."""
+
+
+class WeightsError(InferenceError):
+    """A weights file cannot be found, read or used."""
+
+
+class WeightsMismatchError(WeightsError):
+    """A weights file does not fit the model architecture it is loaded into."""
+
+
+class NoWeightsError(WeightsError):
+    """No weights were configured and no bundled demo model exists."""
+
+
+class SlideGeometryError(InferenceError):
+    """A slide has no usable levels or pixel spacing."""
+
+
+class NoTissueError(InferenceError):
+    """The slide is not evaluable: no tissue was found on its thumbnail."""
+
+
+class TileReadError(InferenceError):
+    """A region of the slide could not be read or has the wrong shape."""

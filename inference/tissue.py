@@ -1,0 +1,208 @@
+"""Tissue detection on the slide thumbnail: Otsu's threshold as in Song et al., then cleaned.
+
+The paper searches the grey-level threshold t that minimises w1 s1(t)^2 + w2 s2(t)^2 with
+the weights fixed at w1 = w2 = 0.5 (rather than Otsu's class probabilities); tissue is
+the darker class. A slide of blank glass still splits into two classes of noise, so the
+two classes must also differ by a minimum contrast for anything to count as tissue.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.nn import functional
+
+from inference.errors import NoTissueError
+from inference.reading import read_region
+from inference.source import RegionSource
+from inference.tiling import Point, Region, Size
+
+# ITU-R BT.601 luma, the usual grey level of an RGB image.
+_LUMA = (0.299, 0.587, 0.114)
+# Rows of the thumbnail level read at a time when it must be shrunk (bounds memory).
+_STRIP_ROWS = 1024
+
+
+@dataclass(frozen=True)
+class TissueParameters:
+    """How tissue is found; sizes in micrometres so that they hold at any thumbnail spacing."""
+
+    thumbnail_spacing_um: float = 16.0
+    min_thumbnail_side: int = 512
+    min_contrast: float = 15.0
+    opening_um: float = 32.0
+    closing_um: float = 64.0
+    min_area_mm2: float = 0.01
+    # Some scanners fill the area they did not scan with black: never tissue.
+    black_level: int = 16
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A small RGB image of the whole slide and where it came from."""
+
+    image: np.ndarray
+    spacing_um: float
+    level: int
+
+
+@dataclass(frozen=True)
+class TissueMask:
+    """Tissue (True) on the thumbnail's pixel grid, with the threshold that found it."""
+
+    mask: np.ndarray
+    thumbnail: Thumbnail
+    threshold: float
+
+    @property
+    def spacing_um(self) -> float:
+        return self.thumbnail.spacing_um
+
+    @property
+    def area_mm2(self) -> float:
+        return float(self.mask.sum()) * (self.spacing_um / 1000) ** 2
+
+
+def read_thumbnail(source: RegionSource, spacing_um: float, min_side: int = 512) -> Thumbnail:
+    """The slide at about `spacing_um` (finer for small slides, to keep `min_side` pixels).
+
+    It comes from the coarsest level not coarser than that, shrunk by a whole factor.
+    """
+    levels = source.levels
+    extent_um = max(max(level.width, level.height) * level.pixel_spacing_um for level in levels)
+    spacing_um = min(spacing_um, extent_um / min_side)
+    finer = [i for i, level in enumerate(levels) if level.pixel_spacing_um <= spacing_um]
+    index = (
+        max(finer, key=lambda i: levels[i].pixel_spacing_um)
+        if finer
+        else min(range(len(levels)), key=lambda i: levels[i].pixel_spacing_um)
+    )
+    level = levels[index]
+    factor = max(1, math.floor(spacing_um / level.pixel_spacing_um))
+    image = _read_shrunk(source, index, factor)
+    return Thumbnail(image, level.pixel_spacing_um * factor, index)
+
+
+def detect_tissue(thumbnail: Thumbnail, parameters: TissueParameters) -> TissueMask:
+    """The tissue mask of a thumbnail; raises NoTissueError when the slide is not evaluable."""
+    grey = grey_levels(thumbnail.image)
+    scanned = grey >= parameters.black_level
+    threshold, contrast = otsu_equal_weights(grey[scanned])
+    if threshold is None or contrast < parameters.min_contrast:
+        raise NoTissueError(
+            "the slide is not evaluable: no tissue was found on its thumbnail "
+            f"(grey-level contrast {contrast:.1f} < {parameters.min_contrast}); "
+            "check that the slide holds stained tissue and was scanned in focus"
+        )
+    mask = clean_mask(scanned & (grey <= threshold), thumbnail.spacing_um, parameters)
+    if not mask.any():
+        raise NoTissueError(
+            "the slide is not evaluable: only specks smaller than "
+            f"{parameters.min_area_mm2} mm² were found on its thumbnail"
+        )
+    return TissueMask(mask, thumbnail, float(threshold))
+
+
+def grey_levels(image: np.ndarray) -> np.ndarray:
+    """Grey levels 0..255 (uint8) of an RGB image."""
+    grey = image[..., 0] * _LUMA[0] + image[..., 1] * _LUMA[1] + image[..., 2] * _LUMA[2]
+    return np.clip(np.rint(grey), 0, 255).astype(np.uint8)
+
+
+def otsu_equal_weights(grey: np.ndarray) -> tuple[int | None, float]:
+    """The threshold t minimising (s1(t)^2 + s2(t)^2) / 2, and the classes' mean difference.
+
+    Class 1 holds grey levels <= t. None when the image has a single grey level.
+    """
+    counts = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
+    levels = np.arange(256, dtype=np.float64)
+    n1, s1, q1 = counts.cumsum(), (counts * levels).cumsum(), (counts * levels**2).cumsum()
+    n2, s2, q2 = n1[-1] - n1, s1[-1] - s1, q1[-1] - q1
+    valid = (n1 > 0) & (n2 > 0)
+    if not valid.any():
+        return None, 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean1, mean2 = s1 / n1, s2 / n2
+        within = 0.5 * (q1 / n1 - mean1**2) + 0.5 * (q2 / n2 - mean2**2)
+    within[~valid] = np.inf
+    best = int(np.argmin(within))
+    return best, float(mean2[best] - mean1[best])
+
+
+def clean_mask(mask: np.ndarray, spacing_um: float, parameters: TissueParameters) -> np.ndarray:
+    """Opening (drops dust), closing (fills gaps), then drops components below the minimum area."""
+    tensor = torch.from_numpy(mask).float()[None, None]
+    opening = _radius(parameters.opening_um, spacing_um)
+    closing = _radius(parameters.closing_um, spacing_um)
+    tensor = _dilate(_erode(tensor, opening), opening)
+    tensor = _erode(_dilate(tensor, closing), closing)
+    min_pixels = parameters.min_area_mm2 / (spacing_um / 1000) ** 2
+    return _drop_small_components(tensor[0, 0] > 0.5, min_pixels).numpy()
+
+
+def _radius(size_um: float, spacing_um: float) -> int:
+    return max(0, round(size_um / spacing_um / 2))
+
+
+def _dilate(mask: torch.Tensor, radius: int) -> torch.Tensor:
+    """Maximum over a square, as a row pass then a column pass (separable, so cheap)."""
+    if radius == 0:
+        return mask
+    size = 2 * radius + 1
+    rows = functional.max_pool2d(mask, (1, size), stride=1, padding=(0, radius))
+    return functional.max_pool2d(rows, (size, 1), stride=1, padding=(radius, 0))
+
+
+def _erode(mask: torch.Tensor, radius: int) -> torch.Tensor:
+    # Beyond the thumbnail is glass: erosion must not eat tissue at the border, so pad as tissue.
+    if radius == 0:
+        return mask
+    padded = functional.pad(mask, (radius,) * 4, value=1.0)
+    return 1 - _dilate(1 - padded, radius)[..., radius:-radius, radius:-radius]
+
+
+def _drop_small_components(mask: torch.Tensor, min_pixels: float) -> torch.Tensor:
+    """Keep 8-connected components of at least `min_pixels` pixels."""
+    labels = component_labels(mask)
+    sizes = torch.bincount(labels.ravel())
+    keep = sizes >= min_pixels
+    keep[0] = False
+    return keep[labels]
+
+
+def component_labels(mask: torch.Tensor) -> torch.Tensor:
+    """8-connected component labels (0 = background), by max propagation with pointer jumping."""
+    height, width = mask.shape
+    ids = torch.arange(1, height * width + 1, dtype=torch.int64).reshape(height, width)
+    labels = torch.where(mask, ids, 0)
+    flat_mask = mask.ravel()
+    while True:
+        spread = functional.max_pool2d(labels[None, None].double(), 3, stride=1, padding=1)[0, 0]
+        grown = torch.where(mask, spread.long(), 0)
+        # Jump: a pixel adopts the label of the pixel its label names (same component).
+        flat = grown.ravel()
+        jumped = torch.where(flat_mask, flat[(flat - 1).clamp(min=0)], 0).reshape(height, width)
+        jumped = torch.maximum(jumped, grown)
+        if torch.equal(jumped, labels):
+            return labels
+        labels = jumped
+
+
+def _read_shrunk(source: RegionSource, level: int, factor: int) -> np.ndarray:
+    width, height = source.levels[level].width, source.levels[level].height
+    usable_height, usable_width = height // factor * factor, width // factor * factor
+    if factor == 1 or usable_height == 0 or usable_width == 0:
+        return read_region(source, level, Region(Point(0, 0), Size(width, height)), "the thumbnail")
+    rows = max(factor, _STRIP_ROWS // factor * factor)
+    strips = []
+    for top in range(0, usable_height, rows):
+        strip = Region(Point(0, top), Size(usable_width, min(rows, usable_height - top)))
+        strips.append(_shrink(read_region(source, level, strip, "the thumbnail"), factor))
+    return np.concatenate(strips, axis=0)
+
+
+def _shrink(strip: np.ndarray, factor: int) -> np.ndarray:
+    tensor = torch.from_numpy(np.ascontiguousarray(strip)).permute(2, 0, 1).float()[None]
+    shrunk = functional.avg_pool2d(tensor, factor)[0].permute(1, 2, 0)
+    return shrunk.round().clamp(0, 255).to(torch.uint8).numpy()

@@ -1,0 +1,108 @@
+"""Per device: batches from the producer through a replica into that device's accumulators."""
+
+import contextlib
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from inference.pipeline import BatchProducer, TileBatch
+from inference.replica import Replica
+from inference.stitching import MapAccumulator, StitchedSlide, TopKAccumulator, mark_invalid
+from inference.tiling import AnalysisGrid, MapGrid, Size, TileLayout
+
+
+@dataclass(frozen=True)
+class SlideGeometry:
+    """The grids of one slide's analysis and how it is tiled."""
+
+    grid: AnalysisGrid
+    map_grid: MapGrid
+    layout: TileLayout
+    top_k: int
+
+
+class DeviceRun:
+    """One device's share of a slide: runs batches until the producer ends; never raises.
+
+    The engine runs the first device's share in the calling thread (on a CPU the model
+    then keeps that thread's warm memory arena) and the others' in DeviceWorker threads;
+    a failure is kept, with its time, and stops the producer for everyone.
+    """
+
+    def __init__(
+        self,
+        replica: Replica,
+        producer: BatchProducer,
+        geometry: SlideGeometry,
+        on_tiles: Callable[[int], None],
+    ) -> None:
+        self._replica = replica
+        self._producer = producer
+        self._geometry = geometry
+        self._on_tiles = on_tiles
+        self.error: BaseException | None = None
+        self.failed_at = math.inf
+        self.part: StitchedSlide | None = None
+        self.starved_s = 0.0
+
+    def run(self) -> None:
+        try:
+            with torch.inference_mode(), self._device():
+                self.part = self._loop()
+        except BaseException as error:  # noqa: BLE001 - kept for the engine, which re-raises it
+            self.error = error
+            self.failed_at = time.monotonic()
+            self._producer.close()
+
+    def _loop(self) -> StitchedSlide:
+        replica, geometry = self._replica, self._geometry
+        top_k = TopKAccumulator(geometry.top_k, replica.device)
+        pooled = MapAccumulator(
+            geometry.grid, geometry.map_grid, geometry.layout.keep, replica.device
+        )
+        while (batch := self._next()) is not None:
+            pixels, tile_geometry = replica.transfer(batch)
+            probabilities = replica.probabilities(
+                pixels, tile_geometry, geometry.grid, geometry.layout
+            )
+            if not _all_full(batch, geometry.layout):
+                probabilities = mark_invalid(probabilities, tile_geometry)
+            top_k.add(probabilities)
+            pooled.add(probabilities, tile_geometry, batch.tiles)
+            self._on_tiles(len(batch.tiles))
+        sums, weights = pooled.result()
+        return StitchedSlide(top_k.values(), sums, weights)
+
+    def _next(self) -> TileBatch | None:
+        started = time.perf_counter()
+        batch = self._producer.get()
+        self.starved_s += time.perf_counter() - started
+        return batch
+
+    def _device(self) -> contextlib.AbstractContextManager[object]:
+        if self._replica.device.type == "cuda":
+            return torch.cuda.device(self._replica.device)
+        return contextlib.nullcontext()
+
+
+class DeviceWorker(threading.Thread):
+    """A thread running one device's share."""
+
+    def __init__(self, share: DeviceRun) -> None:
+        super().__init__(name="pathsentry-device", daemon=True)
+        self.share = share
+
+    def run(self) -> None:
+        self.share.run()
+
+
+def _all_full(batch: TileBatch, layout: TileLayout) -> bool:
+    """Whether every row of the batch is a tile whose kept area lies wholly inside the image."""
+    full = Size(layout.keep, layout.keep)
+    return len(batch.tiles) == batch.pixels.shape[0] and all(
+        tile.kept.size == full for tile in batch.tiles
+    )

@@ -1,0 +1,38 @@
+"""glibc's malloc, tuned for the large short-lived tensors of inference on a CPU.
+
+By default glibc gives freed memory at the top of its heap back to the kernel and maps
+large blocks afresh, so each batch page-faults its activations in again: about 15% of a
+CPU forward pass here. Keeping freed memory bounds the resident size by its peak instead.
+Called once by the commands that run the model, never by library code.
+"""
+
+import ctypes
+import ctypes.util
+import logging
+import sys
+
+log = logging.getLogger(__name__)
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD = 1 << 30  # blocks below 1 GiB come from the heap and are reused
+_TRIM_THRESHOLD = (1 << 31) - 1  # never shrink the heap
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed memory for reuse; False where that is not glibc (no change)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt if name else None
+    except (OSError, AttributeError):
+        mallopt = None
+    if mallopt is None:
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    done = bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(
+        mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+    )
+    log.debug("malloc keeps freed memory: %s", done)
+    return done

@@ -1,0 +1,115 @@
+"""Small slides and models made in code for the engine's tests."""
+
+import numpy as np
+import torch
+from torch import nn
+
+from inference.engine import Engine, EngineOptions
+from inference.memory_source import ArraySource
+from inference.model import LoadedModel, ModelConfig, build_model
+from inference.tissue import TissueParameters
+
+SPACING = 0.476
+TINY = ModelConfig.for_stride(8, depth=18, width=8, aspp_channels=16)
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+
+
+def tissue_image(height: int, width: int, seed: int = 0) -> np.ndarray:
+    """White glass with an ellipse of smooth pink-purple 'tissue' in the middle."""
+    rng = np.random.default_rng(seed)
+    image = np.full((height, width, 3), 236, dtype=np.uint8)
+    rows, cols = np.mgrid[:height, :width]
+    inside = ((rows - height / 2) / (height * 0.4)) ** 2 + (
+        (cols - width / 2) / (width * 0.4)
+    ) ** 2 < 1
+    coarse = rng.random((height // 8 + 2, width // 8 + 2, 3))
+    smooth = np.kron(coarse, np.ones((8, 8, 1)))[:height, :width]
+    tissue = (np.array([150, 80, 140]) + 60 * smooth).astype(np.uint8)
+    image[inside] = tissue[inside]
+    return image
+
+
+def slide(height: int = 300, width: int = 400, levels: int = 4, seed: int = 0) -> ArraySource:
+    """An in-memory slide at the analysis spacing with a 2x pyramid."""
+    return ArraySource.pyramid(tissue_image(height, width, seed), SPACING, levels)
+
+
+def loaded(module: nn.Module, config: ModelConfig = TINY) -> LoadedModel:
+    return LoadedModel(module=module.eval(), config=config, sha256=None)
+
+
+def tiny_deeplab(seed: int = 0) -> LoadedModel:
+    torch.manual_seed(seed)
+    model = build_model(TINY)
+    # Random batch statistics, so that the output is not flat.
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.1, 0.1)
+            module.running_var.uniform_(0.5, 1.5)
+    return loaded(model)
+
+
+def options(**overrides: object) -> EngineOptions:
+    values: dict[str, object] = {
+        "tile_size": 96,
+        "tile_keep": 64,
+        "batch_size": 3,
+        "top_k": 50,
+        "device": "cpu",
+        "reader_threads": 2,
+        "map_spacing_um": 4 * SPACING,
+        # These slides are a fraction of a millimetre: clean at the scale of their pixels.
+        "tissue": TissueParameters(opening_um=2.0, closing_um=4.0, min_area_mm2=1e-4),
+    }
+    values.update(overrides)
+    return EngineOptions(**values)  # type: ignore[arg-type]
+
+
+def engine(model: LoadedModel, **overrides: object) -> Engine:
+    return Engine(model, options(**overrides))
+
+
+class ConstantModel(nn.Module):
+    """The same logit everywhere."""
+
+    def __init__(self, logit: float) -> None:
+        super().__init__()
+        self.logit = logit
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.full((x.shape[0], 1, *x.shape[2:]), self.logit, dtype=x.dtype)
+
+
+class LocalModel(nn.Module):
+    """Three 5x5 convolutions: a smooth function of the pixels within 6 px (less than a margin)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__()
+        torch.manual_seed(seed)
+        self.layers = nn.Sequential(
+            nn.Conv2d(3, 4, 5, padding=2),
+            nn.Tanh(),
+            nn.Conv2d(4, 4, 5, padding=2),
+            nn.Tanh(),
+            nn.Conv2d(4, 1, 5, padding=2),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+def normalise(image: np.ndarray) -> torch.Tensor:
+    """The engine's normalisation of an RGB uint8 image, as a (1, 3, H, W) tensor."""
+    tensor = torch.from_numpy(image).permute(2, 0, 1).float()[None]
+    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(STD).view(1, 3, 1, 1)
+    return (tensor / 255 - mean) / std
+
+
+def analysed_mask(shape: tuple[int, int], origins: np.ndarray, keep: int) -> np.ndarray:
+    """Pixels inside the kept areas of the analysed tiles."""
+    mask = np.zeros(shape, dtype=bool)
+    for x, y in origins:
+        mask[y : y + keep, x : x + keep] = True
+    return mask

@@ -42,14 +42,22 @@ def get_export(session: Session, export_id: int) -> Export:
     return export
 
 
-def due_exports(session: Session, *, now: datetime | None = None, limit: int = 100) -> list[Export]:
-    """Pending exports whose next attempt is due, the longest-waiting first."""
+def due_exports(
+    session: Session,
+    *,
+    destination: str | None = None,
+    now: datetime | None = None,
+    limit: int = 100,
+) -> list[Export]:
+    """Pending exports whose next attempt is due (to one destination, if given), oldest first."""
     query = (
         sa.select(Export)
         .where(Export.state == ExportState.PENDING, Export.next_attempt_at <= (now or utcnow()))
         .order_by(Export.next_attempt_at, Export.id)
         .limit(limit)
     )
+    if destination is not None:
+        query = query.where(Export.destination == destination)
     return list(session.scalars(query))
 
 
@@ -61,9 +69,14 @@ def record_attempt(
     error: str | None,
     backoff: Backoff,
     detail: str | None = None,
+    final: bool = False,
     now: datetime | None = None,
 ) -> Export:
-    """Log one try (success when `error` is None) and schedule the next or give up."""
+    """Log one try (success when `error` is None) and schedule the next or give up.
+
+    `final`: the failure is one that trying again cannot mend (a refusal, not an outage), so
+    the export fails now and waits for a person's retry.
+    """
     now = now or utcnow()
     export = get_export(session, export_id)
     if export.state is not ExportState.PENDING:
@@ -81,7 +94,7 @@ def record_attempt(
     export.last_error = error
     if error is None:
         export.state, export.delivered_at, export.next_attempt_at = ExportState.DELIVERED, now, None
-    elif export.attempts >= backoff.max_attempts:
+    elif final or export.attempts >= backoff.max_attempts:
         export.state, export.next_attempt_at = ExportState.FAILED, None
     else:
         export.next_attempt_at = now + backoff.delay(export.attempts)

@@ -31,3 +31,13 @@ def render_overlay(result: SlideInference) -> Image.Image:
     alpha = (_OPACITY * np.sqrt(probabilities) * (coverage > 0))[..., None]
     blended = base * (1 - alpha) + colours * alpha
     return Image.fromarray(np.clip(blended, 0, 255).astype(np.uint8))
+
+
+def render_heatmap(result: SlideInference) -> Image.Image:
+    """The probabilities alone, as an RGBA picture the size of the thumbnail: transparent where
+    nothing was analysed or nothing is suspicious, so the dashboard can lay it over the slide."""
+    probabilities, coverage = map_on_thumbnail(result)
+    colours = colormaps["inferno"](probabilities)[..., :3] * 255
+    alpha = 255 * np.sqrt(probabilities) * (coverage > 0)
+    rgba = np.concatenate([colours, alpha[..., None]], axis=-1)
+    return Image.fromarray(np.clip(rgba, 0, 255).astype(np.uint8))

@@ -1,7 +1,7 @@
-"""Sending results to their destinations (C-STORE, STOW-RS, folder) with explicit outcomes, and
-the back-off between attempts."""
+"""Sending results to their destinations (C-STORE, STOW-RS, folder) with explicit outcomes.
 
-from dicom.export.backoff import next_delay, retry_delay
+The back-off between attempts lives with the persisted export rows (db.exports.Backoff)."""
+
 from dicom.export.dicomweb import DicomwebSender
 from dicom.export.dimse import DimseSender, ExportSetupError, enable_streamed_c_store
 from dicom.export.folder import FolderSender
@@ -20,9 +20,7 @@ __all__ = [
     "Verdict",
     "enable_streamed_c_store",
     "make_sender",
-    "next_delay",
     "parse_stow_response",
-    "retry_delay",
     "send_result",
     "stow_outcome",
 ]

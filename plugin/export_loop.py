@@ -1,0 +1,168 @@
+"""Delivery of results to every destination, from the persisted export queue.
+
+One thread per destination polls the `exports` rows due for it, sends the result's files and
+records the attempt; a PACS that is down (and its timeouts) therefore never delays another.
+Back-off and the attempt budget live in the database rows, so a restart loses nothing.
+"""
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from config import ExportDestination, Settings
+from db import exports
+from db.models import Export, utcnow
+from db.session import Database
+from dicom.export import ExportOutcome, send_result
+from plugin.pipeline import OUTPUTS_KEY
+
+log = logging.getLogger(__name__)
+
+
+class DestinationExporter:
+    """Sends due exports to one destination until stopped."""
+
+    def __init__(
+        self, database: Database, destination: ExportDestination, settings: Settings
+    ) -> None:
+        self.destination = destination
+        self._database = database
+        self._backoff = exports.Backoff.from_settings(settings.export)
+        self._poll_s = settings.jobs.poll_interval_s
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start polling in a thread of its own."""
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._loop, name=f"export-{self.destination.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop after the delivery in progress (if any)."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def run_once(self) -> int:
+        """Try every export due now once; return how many were tried."""
+        with self._database.session() as session:
+            due = [
+                (export.id, _files(export))
+                for export in exports.due_exports(session, destination=self.destination.name)
+            ]
+        for export_id, files in due:
+            if self._stopping.is_set():
+                break
+            self._deliver(export_id, files)
+        return len(due)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                tried = self.run_once()
+            except SQLAlchemyError:
+                log.exception("export to %s: the database failed; trying again", self.name)
+                tried = 0
+            except Exception:  # a thread boundary: log it and keep the exporter alive
+                log.exception("export to %s failed unexpectedly; trying again", self.name)
+                tried = 0
+            if not tried:
+                self._stopping.wait(self._poll_s)
+
+    @property
+    def name(self) -> str:
+        return self.destination.name
+
+    def _deliver(self, export_id: int, files: list[Path]) -> None:
+        started = utcnow()
+        outcome = _send(self.destination, files)
+        with self._database.session() as session, session.begin():
+            export = exports.record_attempt(
+                session,
+                export_id,
+                started_at=started,
+                error=None if outcome.delivered else outcome.reason,
+                backoff=self._backoff,
+                detail=f"{outcome.verdict.value}: {outcome.reason}",
+                final=not outcome.delivered and not outcome.retryable,
+            )
+            state, attempts = export.state.value, export.attempts
+        log.log(
+            logging.INFO if outcome.delivered else logging.WARNING,
+            "export %d to %s: %s after %d attempt(s): %s",
+            export_id,
+            self.name,
+            state,
+            attempts,
+            outcome.reason,
+        )
+
+
+class ExportService:
+    """One exporter per configured destination."""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.exporters = tuple(
+            DestinationExporter(database, destination, settings)
+            for destination in settings.export.destinations
+        )
+        self._database = database
+        self._names = {destination.name for destination in settings.export.destinations}
+
+    def start(self) -> None:
+        """Fail exports to destinations no longer configured, then start every exporter."""
+        self.fail_unknown_destinations()
+        for exporter in self.exporters:
+            exporter.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop every exporter."""
+        for exporter in self.exporters:
+            exporter.stop(timeout)
+
+    def fail_unknown_destinations(self) -> int:
+        """Pending exports to a destination that was removed from the settings fail, visibly."""
+        with self._database.session() as session, session.begin():
+            orphans = [
+                export
+                for export in exports.due_exports(session, limit=10_000)
+                if export.destination not in self._names
+            ]
+            for export in orphans:
+                exports.record_attempt(
+                    session,
+                    export.id,
+                    started_at=utcnow(),
+                    error=f"destination {export.destination!r} is no longer configured",
+                    backoff=exports.Backoff(1, 1, 1),
+                    final=True,
+                )
+        return len(orphans)
+
+    @property
+    def alive(self) -> bool:
+        """Whether every exporter runs."""
+        return all(exporter.alive for exporter in self.exporters)
+
+
+def _files(export: Export) -> list[Path]:
+    outputs = export.result.stats.get(OUTPUTS_KEY, [])
+    return [Path(str(path)) for path in outputs]
+
+
+def _send(destination: ExportDestination, files: Sequence[Path]) -> ExportOutcome:
+    missing = [path.name for path in files if not path.is_file()]
+    if not files or missing:
+        return ExportOutcome.permanent(f"result files are missing: {missing or 'none recorded'}")
+    return send_result(destination, files)

@@ -1,0 +1,190 @@
+"""The analysis of one slide: open it, infer, write SEG and SR and the dashboard pictures.
+
+`SlidePipeline` is the plain function the worker (or a Celery task) calls per job; it keeps one
+engine per device so that the model is loaded once, not per slide.
+"""
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import logging
+import threading
+from pathlib import Path
+
+from PIL import Image
+from pydicom import dcmread
+
+from config import Settings
+from db.models import ImageType
+from db.results import ResultValues
+from dicom.hot_regions import hottest_regions
+from dicom.provenance import Algorithm, ResultIdentity
+from dicom.seg import write_segmentation
+from dicom.slide import Slide, SlideError
+from dicom.source_levels import level_index_of_map, read_source_levels
+from dicom.sr import SlideFindings, write_report
+from inference.engine import Engine
+from inference.errors import NoTissueError
+from inference.results import SlideInference
+from plugin.overlay import render_heatmap
+from plugin.worker.contract import JobContext, JobFailedError, JobOutcome, NotEvaluable
+
+log = logging.getLogger(__name__)
+
+# Share of the progress bar for each stage (inference dominates).
+_OPENED, _INFERRED, _WRITTEN = 0.02, 0.9, 0.97
+HOT_REGIONS = 5
+# The result's stats list the DICOM files to deliver under this key, SEG levels before the SR.
+OUTPUTS_KEY = "outputs"
+
+
+class SlidePipeline:
+    """Analyse one slide per call; engines (and their models) are made once per device."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, context: JobContext) -> JobOutcome:
+        context.progress(0.0, "opening")
+        volume = [f.path for f in context.slide.instances if f.image_type is ImageType.VOLUME]
+        engine = self.engine(context.device)
+        try:
+            with Slide.open(context.slide.storage_dir) as slide:
+                context.progress(_OPENED, "analysing")
+                inference = engine.run(slide, progress=_Scaled(context, _OPENED, _INFERRED))
+        except NoTissueError as error:
+            return NotEvaluable(str(error))
+        except SlideError as error:
+            raise JobFailedError(str(error)) from error
+        context.progress(_INFERRED, "writing results")
+        values = write_outputs(
+            self._settings.storage.results_dir,
+            context.slide.series_instance_uid,
+            inference,
+            volume or [instance.path for instance in context.slide.instances],
+            self._settings,
+        )
+        context.progress(_WRITTEN, "recording")
+        log.info(
+            "job %d: slide %s scored %.3f (%s)",
+            context.job_id,
+            context.slide.series_instance_uid,
+            values.score,
+            "suspicious" if values.suspicious else "not suspicious",
+        )
+        return values
+
+    def engine(self, device: str) -> Engine:
+        """The engine for `device`, loading the model the first time."""
+        with self._lock:
+            if device not in self._engines:
+                self._engines[device] = Engine.from_settings(
+                    self._settings.inference, device=device
+                )
+            return self._engines[device]
+
+
+def write_outputs(
+    results_dir: Path,
+    series_uid: str,
+    inference: SlideInference,
+    source_files: list[Path],
+    settings: Settings,
+) -> ResultValues:
+    """Write the SEG pyramid, the SR and the dashboard pictures; return the result to record.
+
+    The folder, like the UIDs, depends only on the slide, the model and the settings, so a
+    re-run replaces its own files instead of adding new ones.
+    """
+    algorithm = algorithm_of(inference, settings)
+    out = results_dir / series_uid / f"{algorithm.short_weights_id}-{algorithm.settings_digest}"
+    identity = ResultIdentity(series_uid, algorithm)
+    levels = read_source_levels(source_files)
+    probabilities = inference.probability_map.probabilities
+    now = datetime.datetime.now(datetime.UTC)
+    seg_paths = write_segmentation(out, probabilities, levels, identity, now)
+    map_level = levels[level_index_of_map(levels, probabilities.shape)]
+    regions = hottest_regions(probabilities, count=HOT_REGIONS, minimum=0.0)
+    findings = SlideFindings(score=_probability(inference.score), regions=regions)
+    sr_path = write_report(out, map_level, seg_paths, findings, identity, now)
+    thumbnail, heatmap = out / "thumbnail.png", out / "heatmap.png"
+    _save_pictures(inference, thumbnail, heatmap)
+    statistics = inference.statistics
+    return ResultValues(
+        score=findings.score,
+        suspicious=findings.is_malignant(algorithm),
+        threshold=algorithm.threshold,
+        model_name=algorithm.name,
+        model_version=algorithm.version,
+        weights_sha256=algorithm.weights_sha256,
+        seg_sop_instance_uid=_sop_instance_uid(seg_paths[0]),
+        seg_path=seg_paths[0],
+        sr_sop_instance_uid=identity.sr_instance_uid,
+        sr_path=sr_path,
+        thumbnail_path=thumbnail,
+        heatmap_path=heatmap,
+        tissue_area_mm2=statistics.tissue_area_mm2,
+        analysed_pixels=statistics.analysed_pixels,
+        inference_seconds=statistics.timings.total_s,
+        stats={
+            OUTPUTS_KEY: [str(path) for path in (*seg_paths, sr_path)],
+            **dataclasses.asdict(statistics),
+        },
+    )
+
+
+def algorithm_of(inference: SlideInference, settings: Settings) -> Algorithm:
+    """The model and the output-changing settings, which with the slide fix the output UIDs."""
+    if inference.model_sha256 is None:
+        raise JobFailedError("the model has no weights digest; load it from a weights file")
+    return Algorithm(
+        name=inference.model_name,
+        version=inference.model_version,
+        weights_sha256=inference.model_sha256,
+        settings_digest=settings_digest(settings),
+        top_k=settings.inference.top_k,
+        threshold=settings.triage.threshold,
+    )
+
+
+def settings_digest(settings: Settings) -> str:
+    """A short digest of every setting that changes the probability map or the score."""
+    section = settings.inference
+    relevant = {
+        "analysis_spacing_um": section.analysis_spacing_um,
+        "tile_size": section.tile_size,
+        "tile_keep": section.tile_keep,
+        "top_k": section.top_k,
+        "precision": section.precision,
+        "spacing_tolerance": section.spacing_tolerance,
+        "map_spacing_um": section.map_spacing_um,
+    }
+    encoded = json.dumps(relevant, sort_keys=True).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+def _save_pictures(inference: SlideInference, thumbnail: Path, heatmap: Path) -> None:
+    Image.fromarray(inference.tissue.thumbnail.image).save(thumbnail, optimize=True)
+    render_heatmap(inference).save(heatmap, optimize=True)
+
+
+class _Scaled:
+    """Maps the engine's 0..1 onto a stretch of the job's progress bar."""
+
+    def __init__(self, context: JobContext, start: float, end: float) -> None:
+        self._context, self._start, self._span = context, start, end - start
+
+    def __call__(self, fraction: float) -> None:
+        self._context.progress(self._start + self._span * fraction, "analysing")
+
+
+def _probability(score: float) -> float:
+    return min(1.0, max(0.0, float(score)))
+
+
+def _sop_instance_uid(path: Path) -> str:
+    header = dcmread(path, stop_before_pixels=True, specific_tags=["SOPInstanceUID"])
+    return str(header.SOPInstanceUID)

@@ -1,0 +1,172 @@
+"""Export from the persisted queue: delivered, retried with back-off, failed visibly, and
+one destination that hangs never holds up another."""
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from config import ExportSettings, JobSettings, Settings, StorageSettings
+from config.settings import DimseDestination, FolderDestination
+from db import results
+from db.models import Export, ExportState, JobState
+from db.session import Database
+from dicom.export import enable_streamed_c_store
+from plugin.export_loop import ExportService
+from plugin.pipeline import OUTPUTS_KEY
+from tests.db.factories import add_case, add_job, add_slide, result_values
+from tests.plugin.conftest import Analysed
+
+
+def settings(tmp_path: Path, *destinations: object, max_attempts: int = 3) -> Settings:
+    export = ExportSettings(
+        destinations=list(destinations),  # type: ignore[arg-type]
+        max_attempts=max_attempts,
+        initial_backoff_s=60,
+        max_backoff_s=600,
+    )
+    return Settings(
+        storage=StorageSettings(data_dir=tmp_path),
+        export=export,
+        jobs=JobSettings(poll_interval_s=0.05),
+    )
+
+
+def add_result(database: Database, analysed: Analysed, *destinations: str) -> dict[str, int]:
+    """A recorded result of the analysed slide, pending export to `destinations`."""
+    values = analysed[0]
+    with database.session() as session, session.begin():
+        slide = add_slide(session, add_case(session))
+        job = add_job(session, slide, JobState.RUNNING)
+        result = results.add_result(session, job, values, destinations)
+        return {export.destination: export.id for export in result.exports}
+
+
+def export_row(database: Database, export_id: int) -> Export:
+    with database.session() as session:
+        export = session.get(Export, export_id)
+        assert export is not None
+        session.expunge(export)
+        return export
+
+
+def wait_for(condition: object, what: str, seconds: float = 20) -> None:
+    done = threading.Event()
+    for _ in range(int(seconds / 0.05)):
+        if condition():  # type: ignore[operator]
+            return
+        done.wait(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.fixture(autouse=True)
+def streamed_c_store() -> None:
+    """What the service does at start-up: C-STORE streams files from disk."""
+    enable_streamed_c_store()
+
+
+@pytest.fixture
+def silent_peer() -> Iterator[int]:
+    """A port that accepts TCP connections and never says a word (a hung PACS)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+def test_a_folder_destination_receives_every_file(
+    database: Database, analysed: Analysed, tmp_path: Path
+) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    ids = add_result(database, analysed, "share")
+    service = ExportService(
+        database, settings(tmp_path, FolderDestination(kind="folder", name="share", path=share))
+    )
+    assert service.exporters[0].run_once() == 1
+    export = export_row(database, ids["share"])
+    assert export.state is ExportState.DELIVERED and export.attempts == 1
+    assert len(list(share.glob("*.dcm"))) == len(analysed[0].stats[OUTPUTS_KEY])
+    assert service.exporters[0].run_once() == 0
+
+
+def test_a_hung_pacs_does_not_delay_the_folder(
+    database: Database, analysed: Analysed, tmp_path: Path, silent_peer: int
+) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    pacs = DimseDestination(
+        kind="dimse", name="pacs", ae_title="HUNG", host="127.0.0.1", port=silent_peer, timeout_s=8
+    )
+    folder = FolderDestination(kind="folder", name="share", path=share)
+    ids = add_result(database, analysed, "pacs", "share")
+    service = ExportService(database, settings(tmp_path, pacs, folder))
+    service.start()
+    try:
+        wait_for(
+            lambda: export_row(database, ids["share"]).state is ExportState.DELIVERED,
+            "the folder export",
+            seconds=6,
+        )
+        assert export_row(database, ids["pacs"]).attempts == 0  # still waiting on the PACS
+        wait_for(lambda: export_row(database, ids["pacs"]).attempts == 1, "the PACS to time out")
+    finally:
+        service.stop(timeout=20)
+    pacs_export = export_row(database, ids["pacs"])
+    assert pacs_export.state is ExportState.PENDING
+    assert pacs_export.last_error
+    assert pacs_export.next_attempt_at is not None
+
+
+def test_unreachable_destination_is_retried_then_given_up(
+    database: Database, analysed: Analysed, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    pacs = DimseDestination(
+        kind="dimse", name="pacs", ae_title="GONE", host="127.0.0.1", port=closed_port, timeout_s=5
+    )
+    ids = add_result(database, analysed, "pacs")
+    exporter = ExportService(database, settings(tmp_path, pacs, max_attempts=2)).exporters[0]
+    assert exporter.run_once() == 1
+    first = export_row(database, ids["pacs"])
+    assert first.state is ExportState.PENDING and first.attempts == 1
+    assert exporter.run_once() == 0  # backing off: not due yet
+    with database.session() as session, session.begin():
+        row = session.get(Export, ids["pacs"])
+        assert row is not None
+        row.next_attempt_at = first.created_at  # due again now
+    assert exporter.run_once() == 1
+    given_up = export_row(database, ids["pacs"])
+    assert given_up.state is ExportState.FAILED and given_up.attempts == 2
+
+
+def test_missing_result_files_fail_at_once(database: Database, tmp_path: Path) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    with database.session() as session, session.begin():
+        slide = add_slide(session, add_case(session))
+        job = add_job(session, slide, JobState.RUNNING)
+        values = result_values(0.9)
+        result = results.add_result(session, job, values, ["share"])
+        result.stats = {OUTPUTS_KEY: [str(tmp_path / "gone.dcm")]}
+        export_id = result.exports[0].id
+    folder = FolderDestination(kind="folder", name="share", path=share)
+    ExportService(database, settings(tmp_path, folder)).exporters[0].run_once()
+    export = export_row(database, export_id)
+    assert export.state is ExportState.FAILED and export.attempts == 1
+    assert "gone.dcm" in (export.last_error or "")
+
+
+def test_exports_to_a_removed_destination_fail_visibly(
+    database: Database, analysed: Analysed, tmp_path: Path
+) -> None:
+    ids = add_result(database, analysed, "old-pacs")
+    service = ExportService(database, settings(tmp_path))
+    assert service.fail_unknown_destinations() == 1
+    export = export_row(database, ids["old-pacs"])
+    assert export.state is ExportState.FAILED
+    assert "no longer configured" in (export.last_error or "")

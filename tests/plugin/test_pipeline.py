@@ -1,0 +1,81 @@
+"""The job pipeline on real slides: SEG and SR written and valid, same UIDs on a re-run."""
+
+from pathlib import Path
+
+import pytest
+from pydicom import dcmread
+
+from db.results import ResultValues
+from plugin.pipeline import OUTPUTS_KEY
+from plugin.worker.contract import JobFailedError, NotEvaluable
+from tests.dicom.conformance import assert_dciodvfy_clean
+from tests.plugin.conftest import Analysed
+from tests.plugin.slides import blank_slide, job_context
+
+
+def test_outputs_are_valid_dicom_on_the_source_study(slide: Path, analysed: Analysed) -> None:
+    values, _, _ = analysed
+    outputs = [Path(path) for path in values.stats[OUTPUTS_KEY]]
+    assert outputs[-1] == values.sr_path and outputs[0] == values.seg_path
+    assert len(outputs) >= 2  # the SEG (a pyramid down to the coarsest level) and the SR
+    source = dcmread(slide / "level-0.dcm", stop_before_pixels=True)
+    for path in outputs:
+        assert_dciodvfy_clean(path)
+        header = dcmread(path, stop_before_pixels=True)
+        assert header.StudyInstanceUID == source.StudyInstanceUID
+    for path in outputs[:-1]:
+        seg = dcmread(path, stop_before_pixels=True)
+        assert seg.FrameOfReferenceUID == source.FrameOfReferenceUID
+    assert dcmread(values.sr_path).SOPInstanceUID == values.sr_sop_instance_uid
+    assert dcmread(values.seg_path).SOPInstanceUID == values.seg_sop_instance_uid
+
+
+def test_result_values_describe_the_analysis(
+    analysed: Analysed,
+) -> None:
+    values, progress, _ = analysed
+    assert 0.0 <= values.score <= 1.0
+    assert values.suspicious == (values.score >= values.threshold)
+    assert values.model_name == "tiny-test" and len(values.weights_sha256) == 64
+    assert values.tissue_area_mm2 is not None and 0.05 < values.tissue_area_mm2 < 0.385
+    assert values.thumbnail_path is not None and values.thumbnail_path.is_file()
+    assert values.heatmap_path is not None and values.heatmap_path.is_file()
+    fractions = [fraction for fraction, _ in progress]
+    assert fractions == sorted(fractions) and fractions[-1] < 1.0
+    assert {stage for _, stage in progress} >= {"opening", "analysing", "writing results"}
+
+
+def test_a_rerun_gives_the_same_uids_in_the_same_folder(slide: Path, analysed: Analysed) -> None:
+    first, _, pipeline = analysed
+    again = pipeline(job_context(slide))
+    assert isinstance(again, ResultValues)
+    assert (again.seg_sop_instance_uid, again.sr_sop_instance_uid) == (
+        first.seg_sop_instance_uid,
+        first.sr_sop_instance_uid,
+    )
+    assert again.stats[OUTPUTS_KEY] == first.stats[OUTPUTS_KEY]
+    assert again.score == pytest.approx(first.score)
+
+
+def test_a_slide_of_bare_glass_is_not_evaluable(
+    weights: Path, tmp_path: Path, analysed: Analysed
+) -> None:
+    _, _, pipeline = analysed
+    outcome = pipeline(job_context(blank_slide(tmp_path / "blank")))
+    assert isinstance(outcome, NotEvaluable)
+    assert "not evaluable" in outcome.reason
+
+
+def test_a_folder_without_a_slide_fails_permanently(tmp_path: Path, analysed: Analysed) -> None:
+    _, _, pipeline = analysed
+    (tmp_path / "junk.dcm").write_bytes(b"not dicom at all")
+    context = job_context(blank_slide(tmp_path / "real"))
+    broken = context.slide.__class__(
+        slide_id=2,
+        study_instance_uid=context.slide.study_instance_uid,
+        series_instance_uid=context.slide.series_instance_uid,
+        storage_dir=tmp_path,
+        instances=(),
+    )
+    with pytest.raises(JobFailedError, match="no readable"):
+        pipeline(context.__class__(2, 1, "k", "cpu", broken, lambda f, s: None))

@@ -20,6 +20,7 @@ from plugin.web import api, health
 from plugin.web.dashboard import routes as dashboard
 from plugin.web.dashboard.rendering import render, template_environment
 from plugin.web.deps import LoginRequiredError
+from plugin.web.docs import add_local_docs
 from plugin.web.state import AppState
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ def create_app(
         title="PathSentry",
         summary="AI triage worklist for digital pathology",
         lifespan=_lifespan(state, owned),
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.pathsentry = state
     app.include_router(api.router)
@@ -60,6 +63,7 @@ def create_app(
     app.include_router(dashboard.router)
     static = resources.files("plugin.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    add_local_docs(app)
     _handle_errors(app, state)
     return app
 

@@ -255,3 +255,12 @@ def test_metrics_report_queue_depth_and_export_failures(
     assert "pathsentry_export_failures_total 3.0" in text
     assert "pathsentry_job_duration_seconds" in text
     assert "Mueller" not in text
+
+
+def test_api_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/openapi.json").json()["info"]["title"] == "PathSentry"

@@ -4,6 +4,7 @@ region cannot be read, which frame of which file is to blame."""
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from pydicom.dataset import Dataset
 from pydicom.uid import UID
 from wsidicom.errors import WsiDicomError
 from wsidicom.file import OffsetTableType, WsiDicomFileSource
@@ -76,7 +77,7 @@ def _frame_message(
 ) -> str:
     for path in paths:
         level = files[path].level
-        offset = int(level.header.get("ConcatenationFrameOffsetNumber", 0) or 0)
+        offset = frame_offset(level.header)
         if offset <= frame < offset + level.frame_count():
             syntax = UID(level.header.file_meta.TransferSyntaxUID).name
             return (
@@ -84,6 +85,11 @@ def _frame_message(
                 f"{tile.x}, {tile.y}) cannot be decoded ({syntax}): {error}"
             )
     return f"frame {frame + 1} (tile {tile.x}, {tile.y}) cannot be decoded: {error}"
+
+
+def frame_offset(header: Dataset) -> int:
+    """The index of a file's first frame in its instance (0 unless it is a later part)."""
+    return int(header.get("ConcatenationFrameOffsetNumber", 0) or 0)
 
 
 def _tiles(level: Level, region: tuple[int, int, int, int]) -> Iterator[Point]:

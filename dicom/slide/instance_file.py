@@ -46,6 +46,16 @@ class InstanceFile:
         """NumberOfFrames (1 when absent, as for single-frame images)."""
         return int(self.header.get("NumberOfFrames", 1) or 1)
 
+    def pixel_count(self) -> int:
+        """Pixels in the total pixel matrix (0 where its size is not stated)."""
+        columns = self.header.get("TotalPixelMatrixColumns", 0) or 0
+        return int(columns) * int(self.header.get("TotalPixelMatrixRows", 0) or 0)
+
+
+def matrix_size(header: Dataset) -> tuple[int, int]:
+    """(columns, rows) of the total pixel matrix."""
+    return int(header.TotalPixelMatrixColumns), int(header.TotalPixelMatrixRows)
+
 
 def read_instance_files(folder: Path) -> list[InstanceFile]:
     """The WSM files directly in `folder`; other files are left out, broken WSM files refused."""

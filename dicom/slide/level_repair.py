@@ -55,13 +55,14 @@ def repair_tiling(level: InstanceFile, repairs: RepairLog) -> None:
         return
     if level.has_per_frame_groups:
         organization, reason = "TILED_SPARSE", "the Per-Frame Functional Groups give the tiles"
-    elif frames == full or concatenated or frames == 1:
+    elif frames == full or concatenated:
         organization, reason = "TILED_FULL", f"the {frames} frames tile the whole matrix"
     else:
+        state = f"is {stated}, but" if stated else "is missing and cannot be derived:"
         raise SlideError(
-            f"{level.name}: DimensionOrganizationType is {stated or 'missing'} and cannot be "
-            f"derived: {frames} frames (NumberOfFrames) are not the {full} tiles of a full "
-            "tiling, and no Per-Frame Functional Groups Sequence gives the tile positions"
+            f"{level.name}: DimensionOrganizationType {state} its {frames} frames "
+            f"(NumberOfFrames) are not the {full} tiles of a full tiling, and no Per-Frame "
+            "Functional Groups Sequence gives their positions"
         )
     header.DimensionOrganizationType = organization
     level.edited = True

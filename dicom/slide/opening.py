@@ -61,7 +61,7 @@ def repaired_levels(folder: Path, series_uid: str | None, repairs: RepairLog) ->
     for level in levels:
         repair_pixel_format(level, repairs)
         repair_tiling(level, repairs)
-    levels.sort(key=lambda level: -_pixels(level))
+    levels.sort(key=InstanceFile.pixel_count, reverse=True)
     repair_origin(levels, repairs)
     repair_spacing(levels, repairs)
     return merge_split_levels(fit_scales(levels, repairs), repairs)
@@ -123,7 +123,3 @@ def _no_volume_message(folder: Path, files: Sequence[InstanceFile]) -> str:
         f"{folder} holds {len(files)} VL Whole Slide Microscopy files but no readable VL Whole "
         "Slide Microscopy pyramid level (ImageType VOLUME): only labels, overviews or thumbnails"
     )
-
-
-def _pixels(level: InstanceFile) -> int:
-    return int(level.header.TotalPixelMatrixColumns) * int(level.header.TotalPixelMatrixRows)

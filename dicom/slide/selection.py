@@ -76,19 +76,11 @@ def fit_scales(levels: Sequence[InstanceFile], repairs: RepairLog) -> list[Insta
 
 def largest(levels: Sequence[InstanceFile]) -> InstanceFile:
     """The level with the most pixels (the base level); the first such by file name."""
-    return max(levels, key=pixel_count)
-
-
-def pixel_count(level: InstanceFile) -> int:
-    """Pixels in the level's total pixel matrix (0 where it is not stated)."""
-    header = level.header
-    return int(header.get("TotalPixelMatrixColumns", 0) or 0) * int(
-        header.get("TotalPixelMatrixRows", 0) or 0
-    )
+    return max(levels, key=InstanceFile.pixel_count)
 
 
 def _largest_pixel_count(levels: list[InstanceFile]) -> int:
-    return max(pixel_count(level) for level in levels)
+    return max(level.pixel_count() for level in levels)
 
 
 def _same_pyramid(base: InstanceFile, level: InstanceFile) -> bool:

@@ -5,15 +5,18 @@ size and pixel spacing in micrometres; a thread-safe `read_region` returning RGB
 without importing it: the match is structural.
 """
 
+import copy
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pydicom.dataset import Dataset
 from wsidicom.group import Level
 
 from dicom.slide.errors import NoSlideError, SlideError, SlideReadError
-from dicom.slide.frames import describe_bad_frame
+from dicom.slide.frames import describe_bad_frame, frame_offset
+from dicom.slide.instance_file import matrix_size
 from dicom.slide.opening import OpenedWsi, open_wsi
 
 log = logging.getLogger(__name__)
@@ -72,6 +75,23 @@ class Slide:
     def repairs(self) -> tuple[str, ...]:
         """What was repaired or left out to open the slide, one line each ('file: what')."""
         return self._opened.repairs
+
+    @property
+    def level_headers(self) -> tuple[Dataset, ...]:
+        """Each level's header as repaired (no pixel data), finest first, for writing results.
+
+        One per level (the first part of a level in several files), copies that may be changed.
+        """
+        headers = []
+        for level in self._levels:
+            parts = [
+                opened.level
+                for opened in self._opened.files.values()
+                if matrix_size(opened.level.header) == (level.width, level.height)
+            ]
+            first = min(parts, key=lambda part: frame_offset(part.header))
+            headers.append(copy.deepcopy(first.header))
+        return tuple(headers)
 
     @property
     def series_uid(self) -> str:

@@ -8,7 +8,7 @@ follow from the spacing when they are missing.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
@@ -31,13 +31,15 @@ Spacing = tuple[float, float]  # (between rows, between columns) in mm, as Pixel
 
 def repair_spacing(levels: Sequence[InstanceFile], repairs: RepairLog) -> None:
     """Give every level a PixelSpacing where it belongs, and ImagedVolumeWidth/Height."""
-    missing = [level for level in levels if not _repair_from_own_file(level, repairs)]
-    stated = [level for level in levels if level not in missing]
+    stated: list[InstanceFile] = []
+    missing: list[InstanceFile] = []
+    for level in levels:
+        (stated if _repair_from_own_file(level, repairs) else missing).append(level)
     for level in missing:
         _repair_from_other_level(level, stated, repairs)
     for level in levels:
         _repair_imaged_volume(level, repairs)
-    _check_square(max(levels, key=_pixel_count), repairs)
+    _check_square(max(levels, key=InstanceFile.pixel_count), repairs)
 
 
 def shared_spacing(header: Dataset) -> Spacing | None:
@@ -50,12 +52,8 @@ def shared_spacing(header: Dataset) -> Spacing | None:
 def _repair_from_own_file(level: InstanceFile, repairs: RepairLog) -> bool:
     if shared_spacing(level.header) is not None:
         return True
-    found = (
-        (_positive(level.header.get("PixelSpacing")), "from the top-level PixelSpacing"),
-        (_per_frame_spacing(level), "from the first Per-Frame Functional Group"),
-        (_imaged_volume_spacing(level.header), "from ImagedVolumeWidth/Height and the matrix size"),
-    )
-    for spacing, source in found:
+    for find, source in _ELSEWHERE:
+        spacing = find(level)
         if spacing is not None:
             _set_spacing(level, spacing)
             repairs.add(f"PixelSpacing is missing {_WHERE}; taken {source}", level.name)
@@ -72,7 +70,7 @@ def _repair_from_other_level(
             "no PixelSpacing elsewhere and no ImagedVolumeWidth/Height, and no other level of the "
             "slide states a pixel spacing; the slide must state its pixel size to be analysed"
         )
-    reference = max(stated, key=_pixel_count)
+    reference = max(stated, key=InstanceFile.pixel_count)
     row_spacing, column_spacing = shared_spacing(reference.header) or (0.0, 0.0)
     scale = _scale(
         int(reference.header.TotalPixelMatrixColumns), int(level.header.TotalPixelMatrixColumns)
@@ -120,6 +118,10 @@ def _check_square(base: InstanceFile, repairs: RepairLog) -> None:
         repairs.add(f"pixels are not square ({sides}); the mean side is used", base.name)
 
 
+def _top_level_spacing(level: InstanceFile) -> Spacing | None:
+    return _positive(level.header.get("PixelSpacing"))
+
+
 def _per_frame_spacing(level: InstanceFile) -> Spacing | None:
     """PixelSpacing of the first per-frame functional group (read only in this rare case)."""
     if not level.has_per_frame_groups:
@@ -130,7 +132,8 @@ def _per_frame_spacing(level: InstanceFile) -> Spacing | None:
     return _positive(measures[0].get("PixelSpacing") if measures else None)
 
 
-def _imaged_volume_spacing(header: Dataset) -> Spacing | None:
+def _imaged_volume_spacing(level: InstanceFile) -> Spacing | None:
+    header = level.header
     width, height = header.get("ImagedVolumeWidth"), header.get("ImagedVolumeHeight")
     if width is None or height is None:
         return None
@@ -140,6 +143,14 @@ def _imaged_volume_spacing(header: Dataset) -> Spacing | None:
             float(width) / int(header.TotalPixelMatrixColumns),
         ]
     )
+
+
+# Where converters put the spacing, in the order looked at, and how the repair says so.
+_ELSEWHERE: tuple[tuple[Callable[[InstanceFile], Spacing | None], str], ...] = (
+    (_top_level_spacing, "from the top-level PixelSpacing"),
+    (_per_frame_spacing, "from the first Per-Frame Functional Group"),
+    (_imaged_volume_spacing, "from ImagedVolumeWidth/Height and the matrix size"),
+)
 
 
 def _set_spacing(level: InstanceFile, spacing: Spacing) -> None:
@@ -163,7 +174,3 @@ def _positive(value: object) -> Spacing | None:
     if not (row > 0 and column > 0 and math.isfinite(row) and math.isfinite(column)):
         return None
     return row, column
-
-
-def _pixel_count(level: InstanceFile) -> int:
-    return int(level.header.TotalPixelMatrixColumns) * int(level.header.TotalPixelMatrixRows)

@@ -20,8 +20,6 @@ from dicom.slide.instance_file import InstanceFile
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-_BUFFER_BYTES = 1024 * 1024
-
 
 class SplicedFile(io.RawIOBase):
     """Read-only bytes: `header`, then those of the file at `path` from `offset` on."""
@@ -66,28 +64,40 @@ class SplicedFile(io.RawIOBase):
         self._file.close()
         super().close()
 
-    @property
-    def size(self) -> int:
-        """Bytes in the stream."""
-        return self._size
-
 
 class SplicedReadIO(WsiDicomReadIO):  # type: ignore[misc]
-    """wsidicom's stream over a spliced file; a scan reads this stream, never the file on disk."""
+    """wsidicom's stream over a level with a repaired header.
+
+    Unbuffered, as frames are read with one exact read each; a scan through the pixel data
+    (wsidicom's `buffered`) gets a buffered stream of its own over the same splice, where
+    wsidicom would reopen the file on disk, whose offsets are not this stream's.
+    """
+
+    def __init__(self, header: bytes, level: InstanceFile) -> None:
+        self._header = header
+        self._level = level
+        super().__init__(self._splice(), as_upath(level.path))
 
     @contextmanager
     def buffered(self, buffer_bytes: int) -> Iterator[BinaryIO]:
-        # wsidicom would reopen the path on disk, whose offsets are not this stream's.
-        yield self.stream
+        with io.BufferedReader(self._splice(), buffer_size=buffer_bytes) as stream:
+            yield stream
+
+    @property
+    def size(self) -> int:
+        """Bytes in the stream."""
+        return len(self._header) + self._level.size - self._level.rest_offset
+
+    def _splice(self) -> SplicedFile:
+        return SplicedFile(self._header, self._level.path, self._level.rest_offset)
 
 
 def open_level_stream(level: InstanceFile) -> tuple[WsiDicomReadIO, int]:
     """A stream wsidicom reads the level from, and its size in bytes."""
     if not level.edited:
         return WsiDicomReadIO(level.path.open("rb"), as_upath(level.path)), level.size
-    raw = SplicedFile(encode_header(level), level.path, level.rest_offset)
-    stream = io.BufferedReader(raw, buffer_size=_BUFFER_BYTES)
-    return SplicedReadIO(stream, as_upath(level.path)), raw.size
+    stream = SplicedReadIO(encode_header(level), level)
+    return stream, stream.size
 
 
 def encode_header(level: InstanceFile) -> bytes:

@@ -7,6 +7,7 @@ kind of defect. The source files are never changed.
 
 import copy
 import math
+import re
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -26,8 +27,8 @@ LABEL_AND_OVERVIEW = ("label.dcm", "overview.dcm")
 
 def level_names(source: Path) -> list[str]:
     """The pyramid level files of a conformant slide, base level first."""
-    names = [path.name for path in source.glob("level-*.dcm")]
-    return sorted(names, key=lambda name: int(name.removeprefix("level-").removesuffix(".dcm")))
+    numbers = [re.fullmatch(r"level-(\d+)\.dcm", path.name) for path in source.iterdir()]
+    return [match.string for match in sorted(filter(None, numbers), key=lambda m: int(m[1]))]
 
 
 def copy_slide(
@@ -165,8 +166,13 @@ def sparse(
     return copy_slide(source, out, edit, [name])
 
 
-def concatenated(source: Path, out: Path, name: str = "level-0.dcm", parts: int = 2) -> Path:
-    """Level `name` as a concatenation of `parts` instances (PS3.3 C.7.6.16.2.2.4)."""
+def concatenated(
+    source: Path, out: Path, name: str = "level-0.dcm", parts: int = 2, attributes: bool = True
+) -> Path:
+    """Level `name` as a concatenation of `parts` instances (PS3.3 C.7.6.16.2.2.4).
+
+    Without `attributes` the parts do not say they are one (nor which frames they hold).
+    """
     dataset = dcmread(source / name)
     frames = frames_of(dataset)
     copy_slide(source, out, names=())
@@ -175,11 +181,12 @@ def concatenated(source: Path, out: Path, name: str = "level-0.dcm", parts: int 
     for number, start in enumerate(range(0, len(frames), size), start=1):
         part = copy.deepcopy(dataset)
         part.SOPInstanceUID = part.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-        part.ConcatenationUID = concatenation_uid
-        part.SOPInstanceUIDOfConcatenationSource = dataset.SOPInstanceUID
-        part.InConcatenationNumber = number
-        part.InConcatenationTotalNumber = parts
-        part.ConcatenationFrameOffsetNumber = start
+        if attributes:
+            part.ConcatenationUID = concatenation_uid
+            part.SOPInstanceUIDOfConcatenationSource = dataset.SOPInstanceUID
+            part.InConcatenationNumber = number
+            part.InConcatenationTotalNumber = parts
+            part.ConcatenationFrameOffsetNumber = start
         _set_frames(part, frames[start : start + size])
         part.save_as(out / name.replace(".dcm", f"-part{number}.dcm"), enforce_file_format=True)
     return out

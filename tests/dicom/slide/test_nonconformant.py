@@ -188,7 +188,14 @@ FAILS: list[tuple[str, Variant, type[SlideError], str]] = [
             s, o, omitted=OMITTED_TILES, organization_type=None, per_frame_groups=False
         ),
         SlideError,
-        r"^level-0\.dcm: DimensionOrganizationType is missing and cannot be derived: 88 frames "
+        r"^level-0\.dcm: DimensionOrganizationType is missing and cannot be derived: its 88 "
+        r"frames \(NumberOfFrames\) are not the 90 tiles",
+    ),
+    (
+        "tiled-full-level-split-without-concatenation",
+        lambda s, o: nc.concatenated(s, o, attributes=False),
+        SlideError,
+        r"^level-0-part1\.dcm: DimensionOrganizationType is TILED_FULL, but its 45 frames "
         r"\(NumberOfFrames\) are not the 90 tiles",
     ),
     (
@@ -331,3 +338,20 @@ def _assert_same_pyramid(slide: Slide, conformant: ConformantSlide) -> None:
 
 def _digests(folder: Path) -> dict[str, str]:
     return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.iterdir()}
+
+
+def test_level_headers_are_the_repaired_headers_finest_first(
+    conformant: ConformantSlide, tmp_path: Path
+) -> None:
+    split = nc.split_without_concatenation(conformant.folder, tmp_path / "split")
+    levels = [path.name for path in split.glob("level-*.dcm")]
+    nc.with_image_type(split, tmp_path / "slide", lambda _: None, names=levels)
+    with Slide.open(tmp_path / "slide") as slide:
+        headers = slide.level_headers
+        sizes = [(level.width, level.height) for level in slide.levels]
+        headers[0].ImageType = ["DERIVED", "PRIMARY", "LABEL", "NONE"]
+        assert slide.level_headers[0].ImageType[2] == "VOLUME"
+    assert [h.ImageType[2] for h in headers[1:]] == ["VOLUME"] * 3  # repaired: it was missing
+    assert [(h.TotalPixelMatrixColumns, h.TotalPixelMatrixRows) for h in headers] == sizes
+    assert headers[0].InConcatenationNumber == 1
+    assert "PixelData" not in headers[0]

@@ -61,12 +61,12 @@ def describe_bad_frame(
     """'file: frame N ... cannot be decoded (syntax): error' for the region's first bad tile."""
     instance = level.default_instance
     image_data = instance.image_data
-    z, path = instance.default_z, instance.default_path
+    z, optical_path = instance.default_z, instance.default_path
     for tile in _tiles(level, region):
         try:
-            image_data.get_decoded_tile(tile, z, path, cache=False)
+            image_data.get_decoded_tile(tile, z, optical_path, cache=False)
         except Exception as error:  # noqa: BLE001 - any decoder's error is what we report
-            frame = image_data.tiles.get_frame_index(tile, z, path)
+            frame = image_data.tiles.get_frame_index(tile, z, optical_path)
             paths = [str(path) for path in image_data.files]
             return _frame_message(frame, tile, error, files, paths)
     return None

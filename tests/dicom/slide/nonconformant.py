@@ -21,6 +21,7 @@ from pydicom.uid import ImplicitVRLittleEndian, SecondaryCaptureImageStorage, ge
 from wsidicom import WsiDicom
 
 Edit = Callable[[str, Dataset], None]
+Variant = Callable[[Path, Path], object]  # (conformant slide folder, output folder)
 
 LABEL_AND_OVERVIEW = ("label.dcm", "overview.dcm")
 

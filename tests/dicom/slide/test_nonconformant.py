@@ -4,7 +4,6 @@ or refused with a message that names the file and the attribute."""
 import hashlib
 import logging
 import re
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from dicom.slide import NoSlideError, Slide, SlideError, SlideReadError
 from tests.dicom.slide import nonconformant as nc
 from tests.dicom.slide.conftest import ConformantSlide
 
-Variant = Callable[[Path, Path], object]
+Variant = nc.Variant
 ALL_LEVELS = r"level-0\.dcm, level-1\.dcm, level-2\.dcm, level-3\.dcm: "
 OMITTED_TILES = ((0, 0), (3, 2))
 
@@ -197,6 +196,12 @@ FAILS: list[tuple[str, Variant, type[SlideError], str]] = [
         SlideError,
         r"^level-0-part1\.dcm: DimensionOrganizationType is TILED_FULL, but its 45 frames "
         r"\(NumberOfFrames\) are not the 90 tiles",
+    ),
+    (
+        "rows-missing",
+        lambda s, o: nc.copy_slide(s, o, lambda _, d: delattr(d, "Rows"), ["level-2.dcm"]),
+        SlideError,
+        r"^level-2\.dcm: Rows is missing \(a Type 1 attribute\) and cannot be derived",
     ),
     (
         "labels-only",

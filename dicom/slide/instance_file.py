@@ -58,10 +58,13 @@ def matrix_size(header: Dataset) -> tuple[int, int]:
 
 
 def read_instance_files(folder: Path) -> list[InstanceFile]:
-    """The WSM files directly in `folder`; other files are left out, broken WSM files refused."""
+    """The WSM files directly in `folder`; other files are left out, broken WSM files refused.
+
+    Hidden files are left out too: files being written (`.name.partial`) are hidden.
+    """
     files = []
     for path in sorted(folder.iterdir()):
-        if path.is_file() and _is_wsm(path):
+        if not path.name.startswith(".") and path.is_file() and _is_wsm(path):
             files.append(_read(path))
     return files
 

@@ -211,8 +211,11 @@ def split_without_concatenation(
 
 
 def with_foreign_files(source: Path, out: Path) -> Path:
-    """The slide plus files that are not part of it: text, garbage, empty, a non-WSM DICOM."""
+    """The slide plus files that are not part of it: text, garbage, empty, a non-WSM DICOM, and
+    a hidden, half-written copy of a level (as a receiver leaves while writing it)."""
     copy_slide(source, out)
+    data = (source / "level-1.dcm").read_bytes()
+    (out / ".level-1-again.dcm.partial").write_bytes(data[: len(data) // 2])
     (out / "notes.txt").write_text("not DICOM: ignored\n")
     (out / "garbage.dcm").write_bytes(bytes(range(256)) * 8)
     (out / "empty").write_bytes(b"")

@@ -1,0 +1,14 @@
+"""A slide opened from its DICOM WSM files, tolerant of what real scanners and converters write."""
+
+from dicom.slide.errors import NoSlideError, SlideError, SlideReadError
+from dicom.slide.reading_settings import wsidicom_settings
+from dicom.slide.slide import Slide, SlideLevel
+
+__all__ = [
+    "NoSlideError",
+    "Slide",
+    "SlideError",
+    "SlideLevel",
+    "SlideReadError",
+    "wsidicom_settings",
+]

@@ -1,0 +1,131 @@
+"""A slide opened from its DICOM VL Whole Slide Microscopy instances, for reading regions.
+
+`Slide` satisfies the engine's region-source protocol (levels finest first, each with its
+size and pixel spacing in micrometres; a thread-safe `read_region` returning RGB uint8)
+without importing it: the match is structural.
+"""
+
+import copy
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydicom.dataset import Dataset
+from wsidicom.group import Level
+
+from dicom.slide.errors import NoSlideError, SlideError, SlideReadError
+from dicom.slide.frames import describe_bad_frame, frame_offset
+from dicom.slide.instance_file import matrix_size
+from dicom.slide.opening import OpenedWsi, open_wsi
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlideLevel:
+    """One pyramid level: its size in pixels and the side of its pixels in micrometres."""
+
+    width: int
+    height: int
+    pixel_spacing_um: float
+    pyramid_level: int
+
+
+class Slide:
+    """The levels of a slide's pyramid, readable from several threads at once."""
+
+    def __init__(self, opened: OpenedWsi, name: str) -> None:
+        self._opened = opened
+        self._wsi = opened.wsi
+        self._name = name
+        self._levels = tuple(_level(level) for level in self._wsi.levels)
+        for repair in opened.repairs:
+            log.info("slide %s: %s", name, repair)
+
+    @classmethod
+    def open(cls, folder: Path, *, series_uid: str | None = None) -> "Slide":
+        """Open the pyramid in `folder` (of series `series_uid`, or of the largest image).
+
+        Files that are not WSM are ignored; headers that are not conformant are repaired in
+        memory where their meaning is clear (see `repairs`); the files are never changed.
+        """
+        if not folder.is_dir():
+            raise NoSlideError(f"{folder} is not a folder; give the folder of a slide's files")
+        try:
+            opened = open_wsi(folder, series_uid)
+        except SlideError:
+            raise
+        except Exception as error:  # wsidicom raises many kinds on malformed files
+            raise SlideError(f"cannot open the slide in {folder}: {error}") from error
+        return cls(opened, folder.name)
+
+    def __enter__(self) -> "Slide":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def levels(self) -> tuple[SlideLevel, ...]:
+        """The pyramid's levels, finest first."""
+        return self._levels
+
+    @property
+    def repairs(self) -> tuple[str, ...]:
+        """What was repaired or left out to open the slide, one line each ('file: what')."""
+        return self._opened.repairs
+
+    @property
+    def level_headers(self) -> tuple[Dataset, ...]:
+        """Each level's header as repaired (no pixel data), finest first, for writing results.
+
+        One per level (the first part of a level in several files), copies that may be changed.
+        """
+        headers = []
+        for level in self._levels:
+            parts = [
+                opened.level
+                for opened in self._opened.files.values()
+                if matrix_size(opened.level.header) == (level.width, level.height)
+            ]
+            first = min(parts, key=lambda part: frame_offset(part.header))
+            headers.append(copy.deepcopy(first.header))
+        return tuple(headers)
+
+    @property
+    def series_uid(self) -> str:
+        """The SeriesInstanceUID of the opened pyramid."""
+        return self._opened.series_uid
+
+    def read_region(self, level: int, x: int, y: int, width: int, height: int) -> np.ndarray:
+        """RGB uint8 pixels (height, width, 3) of a region inside level `level` (an index)."""
+        if not 0 <= level < len(self._levels):
+            raise SlideReadError(f"level {level} does not exist; the slide has {len(self._levels)}")
+        pyramid_level = self._levels[level].pyramid_level
+        try:
+            pixels = self._wsi.read_region((x, y), pyramid_level, (width, height), as_array=True)
+        except Exception as error:  # decoding errors of any codec, out-of-bounds reads
+            raise SlideReadError(self._read_error(level, (x, y, width, height), error)) from error
+        return np.ascontiguousarray(pixels[..., :3], dtype=np.uint8)
+
+    def close(self) -> None:
+        """Close the slide's files."""
+        self._wsi.close()
+
+    def _read_error(self, level: int, region: tuple[int, int, int, int], error: Exception) -> str:
+        x, y, width, height = region
+        where = f"region ({x}, {y}, {width}x{height}) of level {level} of slide {self._name}"
+        inside = x >= 0 and y >= 0 and x + width <= self._levels[level].width
+        if inside and y + height <= self._levels[level].height:
+            wsi_level = self._wsi.levels.get(self._levels[level].pyramid_level)
+            frame = describe_bad_frame(wsi_level, region, self._opened.files)
+            if frame is not None:
+                return f"cannot read {where}: {frame}"
+        return f"cannot read {where}: {error}"
+
+
+def _level(level: Level) -> SlideLevel:
+    # Pixels within spacing.MAX_ANISOTROPY of square (checked at opening) use their mean side.
+    spacing = (float(level.mpp.width) + float(level.mpp.height)) / 2
+    return SlideLevel(int(level.size.width), int(level.size.height), spacing, int(level.level))

@@ -10,19 +10,19 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
-from pydicom import dcmread
+from pydicom import Dataset, dcmread
 
 from config import Settings
-from db.models import ImageType
 from db.results import ResultValues
 from dicom.hot_regions import hottest_regions
 from dicom.provenance import Algorithm, ResultIdentity
 from dicom.seg import write_segmentation
 from dicom.slide import Slide, SlideError
-from dicom.source_levels import level_index_of_map, read_source_levels
+from dicom.source_levels import level_index_of_map
 from dicom.sr import SlideFindings, write_report
 from inference.engine import Engine
 from inference.errors import NoTissueError
@@ -49,24 +49,22 @@ class SlidePipeline:
 
     def __call__(self, context: JobContext) -> JobOutcome:
         context.progress(0.0, "opening")
-        volume = [f.path for f in context.slide.instances if f.image_type is ImageType.VOLUME]
         engine = self.engine(context.device)
+        series = context.slide.series_instance_uid
         try:
-            with Slide.open(context.slide.storage_dir) as slide:
+            with Slide.open(context.slide.storage_dir, series_uid=series) as slide:
                 context.progress(_OPENED, "analysing")
                 inference = engine.run(slide, progress=_Scaled(context, _OPENED, _INFERRED))
+                levels, repairs = slide.level_headers, slide.repairs
         except NoTissueError as error:
             return NotEvaluable(str(error))
         except SlideError as error:
             raise JobFailedError(str(error)) from error
         context.progress(_INFERRED, "writing results")
         values = write_outputs(
-            self._settings.storage.results_dir,
-            context.slide.series_instance_uid,
-            inference,
-            volume or [instance.path for instance in context.slide.instances],
-            self._settings,
+            self._settings.storage.results_dir / series, levels, inference, self._settings
         )
+        values = dataclasses.replace(values, stats={**values.stats, "repairs": list(repairs)})
         context.progress(_WRITTEN, "recording")
         log.info(
             "job %d: slide %s scored %.3f (%s)",
@@ -88,21 +86,17 @@ class SlidePipeline:
 
 
 def write_outputs(
-    results_dir: Path,
-    series_uid: str,
-    inference: SlideInference,
-    source_files: list[Path],
-    settings: Settings,
+    folder: Path, levels: Sequence[Dataset], inference: SlideInference, settings: Settings
 ) -> ResultValues:
     """Write the SEG pyramid, the SR and the dashboard pictures; return the result to record.
 
-    The folder, like the UIDs, depends only on the slide, the model and the settings, so a
-    re-run replaces its own files instead of adding new ones.
+    `levels` are the slide's level headers (finest first). The output folder, like the UIDs,
+    depends only on the slide, the model and the settings, so a re-run replaces its own files
+    instead of adding new ones.
     """
     algorithm = algorithm_of(inference, settings)
-    out = results_dir / series_uid / f"{algorithm.short_weights_id}-{algorithm.settings_digest}"
-    identity = ResultIdentity(series_uid, algorithm)
-    levels = read_source_levels(source_files)
+    out = folder / f"{algorithm.short_weights_id}-{algorithm.settings_digest}"
+    identity = ResultIdentity(str(levels[0].SeriesInstanceUID), algorithm)
     probabilities = inference.probability_map.probabilities
     now = datetime.datetime.now(datetime.UTC)
     seg_paths = write_segmentation(out, probabilities, levels, identity, now)

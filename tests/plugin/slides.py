@@ -62,7 +62,9 @@ def job_context(folder: Path, progress: list[tuple[float, str]] | None = None) -
     instances = tuple(
         InstanceFile(
             str(header.SOPInstanceUID),
-            ImageType(str(header.ImageType[2]).lower()),
+            ImageType(str(header.ImageType[2]).lower())
+            if "ImageType" in header
+            else ImageType.OTHER,
             path,
         )
         for header, path in zip(headers, files, strict=True)

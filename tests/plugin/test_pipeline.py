@@ -9,6 +9,7 @@ from db.results import ResultValues
 from plugin.pipeline import OUTPUTS_KEY
 from plugin.worker.contract import JobFailedError, NotEvaluable
 from tests.dicom.conformance import assert_dciodvfy_clean
+from tests.dicom.slide.nonconformant import with_image_type, without_pyramid_uid
 from tests.plugin.conftest import Analysed
 from tests.plugin.slides import blank_slide, job_context
 
@@ -79,3 +80,17 @@ def test_a_folder_without_a_slide_fails_permanently(tmp_path: Path, analysed: An
     )
     with pytest.raises(JobFailedError, match="no readable"):
         pipeline(context.__class__(2, 1, "k", "cpu", broken, lambda f, s: None))
+
+
+def test_a_repaired_slide_is_analysed_and_its_repairs_recorded(
+    slide: Path, tmp_path: Path, analysed: Analysed
+) -> None:
+    _, _, pipeline = analysed
+    no_uid = without_pyramid_uid(slide, tmp_path / "no-pyramid-uid")
+    broken = with_image_type(no_uid, tmp_path / "no-image-type", lambda _: None)
+    outcome = pipeline(job_context(broken))
+    assert isinstance(outcome, ResultValues)
+    repairs = " ".join(outcome.stats["repairs"])
+    assert "PyramidUID" in repairs and "ImageType" in repairs
+    for path in outcome.stats[OUTPUTS_KEY]:
+        assert_dciodvfy_clean(Path(path))

@@ -1,0 +1,72 @@
+"""The SCP's index: each received instance recorded in one transaction, its file placed inside
+it, and the slide completed (with its job queued) when the instance makes its pyramid whole."""
+
+import logging
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from db import slide_completion
+from db.ingest import Recorded, RecordOutcome, record_instance, restore_path
+from db.models import utcnow
+from db.session import Database
+from dicom.scp import IndexOutcome, IndexResult, Placement, ReceivedInstance, is_pyramid_complete
+from plugin.ingest.records import case_values, image_fields, instance_values, slide_values
+
+log = logging.getLogger(__name__)
+
+_REFUSED = {Recorded.CHANGED: IndexOutcome.CONFLICT, Recorded.MISFILED: IndexOutcome.INCONSISTENT}
+
+
+class DatabaseIndex:
+    """Implements dicom.scp.InstanceIndex on the database; thread-safe (a session per call)."""
+
+    def __init__(self, database: Database, *, max_attempts: int) -> None:
+        self._database = database
+        self._max_attempts = max_attempts
+
+    def index(self, instance: ReceivedInstance, placement: Placement) -> IndexResult:
+        with self._database.session() as session:
+            outcome = record_instance(
+                session,
+                case_values(instance),
+                slide_values(instance, placement.target.parent),
+                instance_values(instance, placement.target),
+            )
+            if outcome.recorded is Recorded.NEW:
+                self._complete_if_whole(session, outcome.slide_id)
+                placement.place()
+                session.commit()
+                return IndexResult(IndexOutcome.STORED)
+            session.rollback()
+        if outcome.recorded is Recorded.IDENTICAL:
+            self._restore_if_missing(instance, placement, outcome)
+            return IndexResult(IndexOutcome.DUPLICATE)
+        return IndexResult(_REFUSED[outcome.recorded], outcome.reason)
+
+    def _complete_if_whole(self, session: Session, slide_id: int) -> None:
+        rows = slide_completion.slide_instances(session, slide_id)
+        if not is_pyramid_complete(image_fields(row) for row in rows):
+            return
+        if slide_completion.complete_slide(session, slide_id, now=utcnow()):
+            job = slide_completion.ensure_job(session, slide_id, max_attempts=self._max_attempts)
+            log.info(
+                "slide %d complete (its pyramid is whole): %s",
+                slide_id,
+                "nothing to analyse" if job is None else f"job {job.id}",
+            )
+
+    def _restore_if_missing(
+        self, instance: ReceivedInstance, placement: Placement, outcome: RecordOutcome
+    ) -> None:
+        """An identical copy of an instance whose stored file is gone takes its place."""
+        if outcome.stored_path is None or Path(outcome.stored_path).exists():
+            return
+        with self._database.session() as session:
+            restore_path(session, instance.sop_instance_uid, str(placement.target))
+            placement.place()
+            session.commit()
+        log.warning(
+            "the stored file of SOP Instance %s was missing; restored it from the copy received",
+            instance.sop_instance_uid,
+        )

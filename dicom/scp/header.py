@@ -53,6 +53,7 @@ def read_instance(received: ReceivedFile, request: StoreRequest) -> ReceivedInst
         header = _parse(handle)
         # The parser stops at Pixel Data; read values may move the handle (deferred reads).
         pixel_data_offset = handle.tell()
+        _check_identity(header, request)
         image = _image_fields(header)
         check_pixel_data(
             handle.fileno(),
@@ -60,7 +61,6 @@ def read_instance(received: ReceivedFile, request: StoreRequest) -> ReceivedInst
             _frame_layout(header, image.number_of_frames),
             implicit_vr=request.transfer_syntax_uid == ImplicitVRLittleEndian,
         )
-    _check_identity(header, request)
     return ReceivedInstance(
         request=request,
         study=_study_fields(header),
@@ -82,6 +82,11 @@ def _parse(handle: BinaryIO) -> Dataset:
 
 
 def _check_identity(header: Dataset, request: StoreRequest) -> None:
+    if "SOPClassUID" not in header and "SOPInstanceUID" not in header:
+        raise InstanceRefusedError(
+            StoreStatus.CANNOT_UNDERSTAND,
+            "no SOP Class UID and no SOP Instance UID: not a DICOM data set, or a corrupt one",
+        )
     sop_class = raw_value(header, "SOPClassUID")
     if sop_class is None:
         raise _mismatch(f"{named('SOPClassUID')} is missing")

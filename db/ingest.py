@@ -156,7 +156,7 @@ def _compare(stored: Instance, received: InstanceValues, slide_id: int) -> Recor
         Recorded.CHANGED,
         slide_id,
         stored_path=stored.path,
-        reason="SOP Instance UID already stored with other content; kept the first",
+        reason="stored before with other content; kept the first",
     )
 
 

@@ -24,6 +24,18 @@ ANALYSED_IMAGES = (ImageType.VOLUME, ImageType.THUMBNAIL)
 ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
 
 
+def receiving_slide(session: Session, series_instance_uid: str) -> int | None:
+    """The id of the slide of this series if it is still receiving, locked (PostgreSQL) so
+    that two judges of one slide take turns."""
+    query = (
+        sa.select(Slide.id)
+        .where(Slide.series_instance_uid == series_instance_uid)
+        .where(Slide.state == SlideState.RECEIVING)
+        .with_for_update()
+    )
+    return session.scalars(query).first()
+
+
 def slide_instances(session: Session, slide_id: int) -> list[Instance]:
     """Every instance of the slide (for the caller's pyramid rule)."""
     return list(session.scalars(sa.select(Instance).where(Instance.slide_id == slide_id)))

@@ -61,7 +61,7 @@ def checked_uid(value: str, what: str) -> str:
     """`value` if it is a valid UID (PS3.5 9.1), else a refusal naming `what`."""
     text = value.strip().rstrip("\0")
     if not is_valid_uid(text):
-        raise _refuse(f"{what} {shown(text)} is not a valid UID")
+        raise _refuse(f"{what} is not a valid UID: {shown(text)}")
     return text
 
 

@@ -85,7 +85,7 @@ def _check_identity(header: Dataset, request: StoreRequest) -> None:
     if "SOPClassUID" not in header and "SOPInstanceUID" not in header:
         raise InstanceRefusedError(
             StoreStatus.CANNOT_UNDERSTAND,
-            "no SOP Class UID and no SOP Instance UID: not a DICOM data set, or a corrupt one",
+            "not a DICOM data set (no SOP Class or Instance UID)",
         )
     sop_class = raw_value(header, "SOPClassUID")
     if sop_class is None:

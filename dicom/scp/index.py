@@ -1,7 +1,9 @@
 """The contract between the SCP and whatever indexes what it receives (the database, in the
-service): the SCP answers success only after `InstanceIndex.index` returned STORED or DUPLICATE."""
+service): the SCP answers success only after `InstanceIndex.index` returned STORED or DUPLICATE,
+and tells it which series an association delivered once that association ends."""
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,10 +29,18 @@ class IndexResult:
 
 
 class InstanceIndex(Protocol):
-    """Records a received instance durably.
+    """Records received instances durably, and hears when their sender is done."""
 
-    For a new instance it calls `placement.place()` before it commits, and returns STORED only
-    once committed; when it raises, the SCP withdraws the placed file and answers a failure.
-    """
+    def index(self, instance: ReceivedInstance, placement: Placement) -> IndexResult:
+        """Record one instance.
 
-    def index(self, instance: ReceivedInstance, placement: Placement) -> IndexResult: ...
+        For a new instance it calls `placement.place()` before it commits, and returns STORED
+        only once committed; when it raises, the SCP withdraws the placed file and answers a
+        failure.
+        """
+        ...
+
+    def sender_finished(self, series_instance_uids: Collection[str]) -> None:
+        """The association that stored instances of these series ended (released or not):
+        the moment to judge whether their slides are complete."""
+        ...

@@ -11,7 +11,10 @@ concatenations), in any order, with nothing that says how many are coming. The r
    step by 2 or 4), and the smallest one's long side is at most THUMBNAIL_MAX_SIDE pixels.
    Thumbnail images (Image Type THUMBNAIL) count as the bottom of the chain.
 
-A slide whose images do not satisfy this (no Image Type, a single level, levels sent later)
+The rule is applied when the association that delivered the images ends (normally when the
+sender releases it, before the release is answered): a sender sends a slide, then releases,
+so levels still to come in the same association never trigger it early. A slide whose images
+do not satisfy it (no Image Type, a single level, a sender that keeps its association open)
 is complete when nothing arrived for the configured quiet period instead.
 """
 

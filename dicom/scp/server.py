@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from pynetdicom import AE, evt
 from pynetdicom.association import Association
+from pynetdicom.pdu_primitives import A_RELEASE
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
@@ -117,10 +118,19 @@ class StorageScp:
             (evt.EVT_REJECTED, journal.rejected),
             (evt.EVT_ACCEPTED, journal.accepted),
             (evt.EVT_ABORTED, journal.aborted),
+            (evt.EVT_ACSE_RECV, self._acse_received),
             (evt.EVT_CONN_CLOSE, self._connection_closed),
         ]
 
+    def _acse_received(self, event: evt.Event) -> None:
+        # A release request: the sender is done. Judging its slides now, before the release
+        # is answered, means a sender that saw the release complete also sees the slide queued.
+        primitive = cast(Any, event).primitive  # set from the event data
+        if isinstance(primitive, A_RELEASE) and primitive.result is None:
+            self._handler.association_ended(event.assoc)
+
     def _connection_closed(self, event: evt.Event) -> None:
+        self._handler.association_ended(event.assoc)  # aborted: what it stored still counts
         removed = self.spool.release(event.assoc)
         if removed:
             log.warning(

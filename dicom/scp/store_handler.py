@@ -2,6 +2,7 @@
 and answer the status that says what happened. It never raises."""
 
 import logging
+import threading
 from pathlib import Path
 from typing import cast
 
@@ -38,6 +39,19 @@ class StoreHandler:
         self._store = store
         self._index = index
         self._allowed = allowed_sop_classes
+        self._lock = threading.Lock()
+        self._delivered: dict[object, set[str]] = {}
+
+    def association_ended(self, association: object) -> None:
+        """Tell the index which series the association delivered (never raises)."""
+        with self._lock:
+            series = self._delivered.pop(association, set())
+        if not series:
+            return
+        try:
+            self._index.sender_finished(series)
+        except Exception:
+            log.exception("failed to judge the slides of an ended association")
 
     def __call__(self, event: Event) -> Dataset:
         request = store_request(event)
@@ -78,6 +92,8 @@ class StoreHandler:
             _answer(instance, self._indexed(instance, placement))
         finally:
             incoming.discard()
+        with self._lock:
+            self._delivered.setdefault(event.assoc, set()).add(instance.series_instance_uid)
 
     def _indexed(self, instance: ReceivedInstance, placement: Placement) -> IndexResult:
         try:

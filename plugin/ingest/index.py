@@ -1,7 +1,9 @@
 """The SCP's index: each received instance recorded in one transaction, its file placed inside
-it, and the slide completed (with its job queued) when the instance makes its pyramid whole."""
+it; when the sending association ends, each slide it delivered is completed (and its job
+queued) if its pyramid is whole."""
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -34,7 +36,6 @@ class DatabaseIndex:
                 instance_values(instance, placement.target),
             )
             if outcome.recorded is Recorded.NEW:
-                self._complete_if_whole(session, outcome.slide_id)
                 placement.place()
                 session.commit()
                 return IndexResult(IndexOutcome.STORED)
@@ -44,16 +45,26 @@ class DatabaseIndex:
             return IndexResult(IndexOutcome.DUPLICATE)
         return IndexResult(_REFUSED[outcome.recorded], outcome.reason)
 
-    def _complete_if_whole(self, session: Session, slide_id: int) -> None:
+    def sender_finished(self, series_instance_uids: Collection[str]) -> None:
+        """Complete the slides whose pyramid is whole now that their sender is done."""
+        for series in sorted(series_instance_uids):
+            with self._database.session() as session:
+                self._complete_if_whole(session, series)
+                session.commit()
+
+    def _complete_if_whole(self, session: Session, series_instance_uid: str) -> None:
+        slide_id = slide_completion.receiving_slide(session, series_instance_uid)
+        if slide_id is None:
+            return
         rows = slide_completion.slide_instances(session, slide_id)
         if not is_pyramid_complete(image_fields(row) for row in rows):
             return
         if slide_completion.complete_slide(session, slide_id, now=utcnow()):
             job = slide_completion.ensure_job(session, slide_id, max_attempts=self._max_attempts)
             log.info(
-                "slide %d complete (its pyramid is whole): %s",
-                slide_id,
-                "nothing to analyse" if job is None else f"job {job.id}",
+                "slide %s complete (its pyramid is whole): %s",
+                series_instance_uid,
+                "nothing to analyse" if job is None else f"job {job.id} queued",
             )
 
     def _restore_if_missing(

@@ -7,6 +7,10 @@ so that storing an instance is a rename and never a copy: `configure_pynetdicom`
 files to the spool of the storage SCP that receives them (any other AE in the process keeps
 pynetdicom's temporary files).
 
+It turns off pydicom's validation of values while reading: received headers are untrusted and
+often slightly off, and pydicom would put each offending value (a patient's name included)
+into a warning and its log. What we need we check ourselves (dicom.scp.attributes).
+
 It also replaces how a PDU is read from the socket: pynetdicom reads 4 KiB per call and
 appends, which for a multi-gigabyte slide is hundreds of thousands of Python-level calls; we
 read straight into a buffer of the PDU's size (same result: exactly the bytes asked for, or
@@ -17,6 +21,7 @@ import tempfile
 import threading
 from typing import IO, Any, Protocol
 
+from pydicom import config as pydicom_config
 from pynetdicom import _config, dimse_messages
 from pynetdicom.transport import AssociationSocket
 
@@ -33,11 +38,13 @@ class ReceiveSpool(Protocol):
 
 
 def configure_pynetdicom() -> None:
-    """Stream C-STORE data sets from and to disk, never holding an instance in memory.
+    """Stream C-STORE data sets from and to disk, never holding an instance in memory, and read
+    received headers without logging their values.
 
     Idempotent; call it once at service start-up before any association is made.
     """
     enable_streamed_c_store()
+    pydicom_config.settings.reading_validation_mode = pydicom_config.IGNORE
     _config.STORE_RECV_CHUNKED_DATASET = True
     # The module's name for the file factory it calls per received C-STORE data set.
     dimse_messages.NamedTemporaryFile = _incoming_file  # type: ignore[attr-defined,assignment]

@@ -1,12 +1,10 @@
 """The digest of a received data set, computed on a thread of its own while the data arrives.
 
-The receiving thread only receives and writes; a second thread hashes each chunk after it (and
-starts writing the file back early, so that the final sync before success is short). On a
-machine with a spare core the digest then costs no receive time at all.
+The receiving thread only receives and writes; a second thread hashes each chunk after it. On
+a machine with a spare core the digest then costs no receive time at all.
 """
 
 import hashlib
-import os
 import queue
 import threading
 
@@ -15,7 +13,6 @@ import threading
 _META_LENGTH_END = 144
 # Chunks (PDU fragments, up to max_pdu_size each) waiting to be hashed: bounds the memory.
 QUEUED_CHUNKS = 8
-SYNC_EVERY_BYTES = 64 * 2**20
 
 
 class DataSetDigest:
@@ -51,13 +48,11 @@ class DataSetDigest:
 
 
 class BackgroundDigest:
-    """Digests the chunks written to an open file, in order, and writes the file back as it goes."""
+    """Digests the chunks written to a file, in order, on its own thread."""
 
-    def __init__(self, descriptor: int) -> None:
-        self._descriptor = descriptor
+    def __init__(self) -> None:
         self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
         self._digest = DataSetDigest()
-        self._error: OSError | None = None
         self._thread = threading.Thread(target=self._run, name="incoming-digest", daemon=True)
         self._thread.start()
 
@@ -66,10 +61,8 @@ class BackgroundDigest:
         self._chunks.put(chunk)
 
     def finish(self) -> str:
-        """The digest of everything added; raises the OSError of a failed write-back."""
+        """The digest of everything added."""
         self.abandon()
-        if self._error is not None:
-            raise self._error
         return self._digest.hexdigest()
 
     def abandon(self) -> None:
@@ -79,13 +72,5 @@ class BackgroundDigest:
             self._thread.join()
 
     def _run(self) -> None:
-        unsynced = 0
         while (chunk := self._chunks.get()) is not None:
             self._digest.update(chunk)
-            unsynced += len(chunk)
-            if unsynced >= SYNC_EVERY_BYTES and self._error is None:
-                unsynced = 0
-                try:
-                    os.fdatasync(self._descriptor)
-                except OSError as error:
-                    self._error = error

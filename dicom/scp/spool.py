@@ -13,6 +13,7 @@ from typing import Any
 
 from dicom.scp.digest import BackgroundDigest
 from dicom.scp.status import InstanceRefusedError, StoreStatus
+from dicom.scp.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class IncomingFile:
         self._refusal = refusal
         self._handle: Any = None
         self._digest: BackgroundDigest | None = None
+        self._write_behind: WriteBehind | None = None
         self._size = 0
         if refusal is None:
             self._open()
@@ -60,8 +62,9 @@ class IncomingFile:
                 self._fail(error)
                 return len(data)
             self._size += len(data)
-            assert self._digest is not None  # opened together with the handle
+            assert self._digest is not None and self._write_behind is not None  # opened with it
             self._digest.add(data)
+            self._write_behind.wrote(len(data))
         return len(data)
 
     def flush(self) -> None:
@@ -94,14 +97,18 @@ class IncomingFile:
         except OSError as error:
             self._fail(error)
             return
-        self._digest = BackgroundDigest(self._handle.fileno())
+        self._digest = BackgroundDigest()
+        self._write_behind = WriteBehind(self._handle.fileno())
 
     def _sync(self) -> str:
         """The data set's digest, once every byte is digested and on disk ("" after a failure)."""
-        assert self._digest is not None  # opened, since nothing was refused
+        assert self._digest is not None and self._write_behind is not None  # nothing refused
+        self._write_behind.stop()
         try:
-            digest = self._digest.finish()
+            if self._write_behind.error is not None:
+                raise self._write_behind.error
             os.fsync(self._handle.fileno())
+            digest = self._digest.finish()
         except OSError as error:
             self._fail(error)
             return ""
@@ -114,6 +121,9 @@ class IncomingFile:
         self.path.unlink(missing_ok=True)
 
     def _close(self) -> None:
+        if self._write_behind is not None:
+            self._write_behind.stop()
+            self._write_behind = None
         if self._digest is not None:
             self._digest.abandon()
             self._digest = None

@@ -7,7 +7,7 @@ Duplicate policy, for an instance whose SOP Instance UID is already indexed:
   the sender hears success; sending a slide again therefore creates no work;
 - different content: the first instance stays, nothing changes, and the sender hears a
   failure (0x0111 duplicate SOP instance) with the reason; a UID names one object, so a
-  changed object needs a new UID (to replace a slide, delete it in PathSentry first).
+  changed object needs a new UID (a rescan normally gets new UIDs).
 
 A series already indexed under another study is refused the same way (the slide keeps its case).
 """

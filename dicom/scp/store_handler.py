@@ -50,7 +50,7 @@ class StoreHandler:
             return
         try:
             self._index.sender_finished(series)
-        except Exception:
+        except Exception:  # a handler is a process boundary; the sweeper completes them later
             log.exception("failed to judge the slides of an ended association")
 
     def __call__(self, event: Event) -> Dataset:
@@ -66,7 +66,7 @@ class StoreHandler:
                 refusal.status,
             )
             return response(refusal.status, refusal.reason)
-        except Exception:
+        except Exception:  # a handler is a process boundary: it must answer a status
             log.exception(
                 "failed to store SOP Instance %s from %s", request.sop_instance_uid, request.sender
             )

@@ -64,7 +64,9 @@ class DatabaseIndex:
             log.info(
                 "slide %s complete (its pyramid is whole): %s",
                 series_instance_uid,
-                "nothing to analyse" if job is None else f"job {job.id} queued",
+                "no job now (nothing to analyse, or a job on earlier content runs)"
+                if job is None
+                else f"job {job.id}",
             )
 
     def _restore_if_missing(

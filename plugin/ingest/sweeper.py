@@ -85,7 +85,7 @@ class SlideSweeper:
         while True:
             try:
                 self.sweep()
-            except Exception:
+            except Exception:  # the thread's boundary: log, and sweep again later
                 log.exception("the slide sweep failed; trying again in %.1f s", self.interval_s)
             if self._stopping.wait(self.interval_s):
                 return

@@ -1,6 +1,7 @@
 """Senders for ingest tests: dcmtk's storescu (a real, independent sender) and pynetdicom
 (exact statuses and Error Comments), both over real sockets."""
 
+import shutil
 import ssl
 import subprocess
 from collections.abc import Sequence
@@ -11,6 +12,8 @@ from pydicom.dataset import Dataset
 from pydicom.filereader import read_file_meta_info
 from pynetdicom import AE
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+
+from tests.conftest import require
 
 HOST = "127.0.0.1"
 SCP_TITLE = "PATHSENTRY"
@@ -24,6 +27,7 @@ def storescu(
     called: str = SCP_TITLE,
 ) -> subprocess.CompletedProcess[str]:
     """dcmtk's storescu, proposing the files' SOP classes with JPEG baseline and uncompressed."""
+    require(shutil.which("storescu") is not None, "dcmtk is not installed (Debian package dcmtk)")
     command = ["storescu", "-R", "-xy", "-aet", calling, "-aec", called, HOST, str(port)]
     return subprocess.run(
         [*command, *map(str, paths)], capture_output=True, text=True, timeout=60, check=False

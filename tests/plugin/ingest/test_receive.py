@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydicom import dcmread
+from pynetdicom import AE
 
 from db import jobs
 from db.models import Instance, Job, JobState, Slide, SlideState
 from dicom.scp import StoreStatus
 from plugin.synthetic_slide import SyntheticSlide
-from tests.dicom.scp.instances import changed, renamed, rewrite
-from tests.plugin.ingest.conftest import Ingest, StartIngest
-from tests.plugin.ingest.senders import echo, send, storescu
+from tests.dicom.scp.instances import WSI, changed, renamed, rewrite
+from tests.plugin.ingest.conftest import Ingest, StartIngest, wait_for
+from tests.plugin.ingest.senders import HOST, SCP_TITLE, echo, send, storescu
 
 T = TypeVar("T")
 
@@ -157,3 +158,26 @@ def _concurrently_each(task: Callable[[Any], T], items: list[Any]) -> list[T]:
     for thread in threads:
         thread.join(60)
     return results
+
+
+def test_an_identical_copy_restores_a_stored_file_that_went_missing(
+    ingest: Ingest, slide: SyntheticSlide
+) -> None:
+    send(ingest.port, _all_files(slide))
+    lost = ingest.files()[1][0]
+    lost.unlink()
+    assert send(ingest.port, _all_files(slide)).codes == [0] * 6
+    assert lost.exists()
+    assert ingest.counts() == (1, 1, 6, 1)
+
+
+def test_what_an_aborted_association_stored_still_completes_its_slide(
+    ingest: Ingest, slide: SyntheticSlide
+) -> None:
+    entity = AE(ae_title="ABORTER")
+    entity.add_requested_context(WSI, "1.2.840.10008.1.2.4.50")
+    association = entity.associate(HOST, ingest.port, ae_title=SCP_TITLE)
+    assert [int(association.send_c_store(path).Status) for path in _all_files(slide)] == [0] * 6
+    association.abort()
+    wait_for(lambda: ingest.count(Job) == 1, "the slide's job")
+    assert ingest.rows(Slide)[0].state is SlideState.COMPLETE

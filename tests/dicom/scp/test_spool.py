@@ -1,5 +1,6 @@
 """Incoming files: the data set's digest (meta excluded), the free-space floor, cleanup."""
 
+import errno
 import hashlib
 import io
 import threading
@@ -98,3 +99,32 @@ def test_clear_removes_leftovers_of_a_previous_run(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not ours")
     assert IncomingSpool(tmp_path, min_free_bytes=0).clear() == 1
     assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+
+
+class _FullDisk(io.RawIOBase):
+    """A file whose writes fail as on a full volume."""
+
+    def __init__(self, path: Path) -> None:
+        self._real = path.open("wb")
+
+    def write(self, data: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fileno(self) -> int:
+        return self._real.fileno()
+
+    def close(self) -> None:
+        self._real.close()
+
+
+def test_a_full_disk_while_receiving_refuses_with_out_of_resources(tmp_path: Path) -> None:
+    spool = IncomingSpool(tmp_path, min_free_bytes=0)
+    incoming = spool.open_incoming(object())
+    incoming._handle.close()
+    incoming._handle = _FullDisk(Path(incoming.name))
+    incoming.write(b"\0" * 128)
+    incoming.write(b"more data that is dropped")
+    with pytest.raises(InstanceRefusedError) as refused:
+        spool.claim(Path(incoming.name)).finish()
+    assert refused.value.status is StoreStatus.OUT_OF_RESOURCES
+    assert not Path(incoming.name).exists()

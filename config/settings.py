@@ -1,5 +1,6 @@
 """The typed settings model: one section per part of the service."""
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -92,7 +93,8 @@ class DicomSettings(Section):
         default_factory=list, description="empty: any calling AE title is accepted"
     )
     allowed_hosts: list[str] = Field(
-        default_factory=list, description="empty: any peer address is accepted"
+        default_factory=list,
+        description="IP addresses or networks (CIDR) that may connect; empty: any peer address",
     )
     require_called_ae_title: bool = True
     max_associations: Annotated[int, Field(ge=1, le=1000)] = 16
@@ -112,6 +114,19 @@ class DicomSettings(Section):
     @classmethod
     def _calling_titles(cls, value: list[str]) -> list[str]:
         return [_check_ae_title(title) for title in value]
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            try:
+                ipaddress.ip_network(host, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"allowed_hosts takes IP addresses or networks (10.1.2.3, 10.1.2.0/24); "
+                    f"got {host!r}"
+                ) from None
+        return value
 
     @field_validator("allowed_sop_classes", "transfer_syntaxes")
     @classmethod

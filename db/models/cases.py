@@ -56,6 +56,8 @@ class Slide(Base):
     state: Mapped[SlideState] = mapped_column(enum_type(SlideState), default=SlideState.RECEIVING)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The content key of the slide's analysed images (db.ingest.content_key), set on completion.
     content_digest: Mapped[str | None] = mapped_column(sa.String)
     storage_dir: Mapped[str] = mapped_column(sa.String)
 
@@ -86,6 +88,12 @@ class Instance(Base):
     digest: Mapped[str] = mapped_column(sa.String)
     total_pixel_matrix_columns: Mapped[int | None] = mapped_column(sa.Integer)
     total_pixel_matrix_rows: Mapped[int | None] = mapped_column(sa.Integer)
+    number_of_frames: Mapped[int | None] = mapped_column(sa.Integer)
+    # Image Type value 4: False for an original (base) level, True for RESAMPLED, None unknown.
+    resampled: Mapped[bool | None] = mapped_column(sa.Boolean)
+    concatenation_uid: Mapped[str | None] = mapped_column(sa.String)
+    concatenation_number: Mapped[int | None] = mapped_column(sa.Integer)
+    concatenation_total: Mapped[int | None] = mapped_column(sa.Integer)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     slide: Mapped[Slide] = relationship(back_populates="instances")

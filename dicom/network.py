@@ -1,0 +1,87 @@
+"""pynetdicom's process-wide settings, set in this one place when the service starts.
+
+pynetdicom keeps its behaviour in module globals (`pynetdicom._config`) and writes each data
+set it receives in chunked mode to a `tempfile.NamedTemporaryFile` in the system temporary
+folder. We want the received bytes to land on the storage volume, beside their final place,
+so that storing an instance is a rename and never a copy: `configure_pynetdicom` routes those
+files to the spool of the storage SCP that receives them (any other AE in the process keeps
+pynetdicom's temporary files).
+
+It turns off pydicom's validation of values while reading: received headers are untrusted and
+often slightly off, and pydicom would put each offending value (a patient's name included)
+into a warning and its log. What we need we check ourselves (dicom.scp.attributes).
+
+It also replaces how a PDU is read from the socket: pynetdicom reads 4 KiB per call and
+appends, which for a multi-gigabyte slide is hundreds of thousands of Python-level calls; we
+read straight into a buffer of the PDU's size (same result: exactly the bytes asked for, or
+what came before the peer closed the connection).
+"""
+
+import tempfile
+import threading
+from typing import IO, Any, Protocol
+
+from pydicom import config as pydicom_config
+from pynetdicom import _config, dimse_messages
+from pynetdicom.transport import AssociationSocket
+
+from dicom.export.dimse import enable_streamed_c_store
+
+# The attribute of a pynetdicom AE that names where its received data sets go.
+RECEIVE_SPOOL_ATTRIBUTE = "receive_spool"
+
+
+class ReceiveSpool(Protocol):
+    """Opens the file that one received data set is written into."""
+
+    def open_incoming(self, association: Any) -> IO[bytes]: ...
+
+
+def configure_pynetdicom() -> None:
+    """Stream C-STORE data sets from and to disk, never holding an instance in memory, and read
+    received headers without logging their values.
+
+    Idempotent; call it once at service start-up before any association is made.
+    """
+    enable_streamed_c_store()
+    pydicom_config.settings.reading_validation_mode = pydicom_config.IGNORE
+    _config.STORE_RECV_CHUNKED_DATASET = True
+    # The module's name for the file factory it calls per received C-STORE data set.
+    dimse_messages.NamedTemporaryFile = _incoming_file  # type: ignore[attr-defined,assignment]
+    AssociationSocket.recv = _receive_exactly  # type: ignore[method-assign]
+
+
+def is_configured() -> bool:
+    """Whether `configure_pynetdicom` ran in this process."""
+    factory = getattr(dimse_messages, "NamedTemporaryFile", None)
+    return bool(_config.STORE_RECV_CHUNKED_DATASET) and factory is _incoming_file
+
+
+def _incoming_file(**options: Any) -> IO[bytes]:
+    """The file pynetdicom writes a received data set into: the receiving SCP's spool, if any."""
+    # pynetdicom decodes P-DATA on the association's DUL thread, which knows its association.
+    association = getattr(threading.current_thread(), "assoc", None)
+    spool = getattr(getattr(association, "ae", None), RECEIVE_SPOOL_ATTRIBUTE, None)
+    if spool is None:
+        return tempfile.NamedTemporaryFile(**options)
+    opened: IO[bytes] = spool.open_incoming(association)
+    return opened
+
+
+def _receive_exactly(self: AssociationSocket, nr_bytes: int) -> bytearray:
+    """`nr_bytes` from the association's socket, read in as few calls as the kernel allows."""
+    connection = self.socket
+    if connection is None:  # closed meanwhile: like a peer that closed it
+        return bytearray()
+    buffer = bytearray(nr_bytes)
+    view = memoryview(buffer)
+    received = 0
+    while received < nr_bytes:
+        count = connection.recv_into(view[received:], nr_bytes - received)
+        if not count:  # the peer closed the connection: return what came
+            view.release()
+            del buffer[received:]
+            return buffer
+        received += count
+    view.release()
+    return buffer

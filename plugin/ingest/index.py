@@ -1,0 +1,85 @@
+"""The SCP's index: each received instance recorded in one transaction, its file placed inside
+it; when the sending association ends, each slide it delivered is completed (and its job
+queued) if its pyramid is whole."""
+
+import logging
+from collections.abc import Collection
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from db import slide_completion
+from db.ingest import Recorded, RecordOutcome, record_instance, restore_path
+from db.models import utcnow
+from db.session import Database
+from dicom.scp import IndexOutcome, IndexResult, Placement, ReceivedInstance, is_pyramid_complete
+from plugin.ingest.records import case_values, image_fields, instance_values, slide_values
+
+log = logging.getLogger(__name__)
+
+_REFUSED = {Recorded.CHANGED: IndexOutcome.CONFLICT, Recorded.MISFILED: IndexOutcome.INCONSISTENT}
+
+
+class DatabaseIndex:
+    """Implements dicom.scp.InstanceIndex on the database; thread-safe (a session per call)."""
+
+    def __init__(self, database: Database, *, max_attempts: int) -> None:
+        self._database = database
+        self._max_attempts = max_attempts
+
+    def index(self, instance: ReceivedInstance, placement: Placement) -> IndexResult:
+        with self._database.session() as session:
+            outcome = record_instance(
+                session,
+                case_values(instance),
+                slide_values(instance, placement.target.parent),
+                instance_values(instance, placement.target),
+            )
+            if outcome.recorded is Recorded.NEW:
+                placement.place()
+                session.commit()
+                return IndexResult(IndexOutcome.STORED)
+            session.rollback()
+        if outcome.recorded is Recorded.IDENTICAL:
+            self._restore_if_missing(instance, placement, outcome)
+            return IndexResult(IndexOutcome.DUPLICATE)
+        return IndexResult(_REFUSED[outcome.recorded], outcome.reason)
+
+    def sender_finished(self, series_instance_uids: Collection[str]) -> None:
+        """Complete the slides whose pyramid is whole now that their sender is done."""
+        for series in sorted(series_instance_uids):
+            with self._database.session() as session:
+                self._complete_if_whole(session, series)
+                session.commit()
+
+    def _complete_if_whole(self, session: Session, series_instance_uid: str) -> None:
+        slide_id = slide_completion.receiving_slide(session, series_instance_uid)
+        if slide_id is None:
+            return
+        rows = slide_completion.slide_instances(session, slide_id)
+        if not is_pyramid_complete(image_fields(row) for row in rows):
+            return
+        if slide_completion.complete_slide(session, slide_id, now=utcnow()):
+            job = slide_completion.ensure_job(session, slide_id, max_attempts=self._max_attempts)
+            log.info(
+                "slide %s complete (its pyramid is whole): %s",
+                series_instance_uid,
+                "no job now (nothing to analyse, or a job on earlier content runs)"
+                if job is None
+                else f"job {job.id}",
+            )
+
+    def _restore_if_missing(
+        self, instance: ReceivedInstance, placement: Placement, outcome: RecordOutcome
+    ) -> None:
+        """An identical copy of an instance whose stored file is gone takes its place."""
+        if outcome.stored_path is None or Path(outcome.stored_path).exists():
+            return
+        with self._database.session() as session:
+            restore_path(session, instance.sop_instance_uid, str(placement.target))
+            placement.place()
+            session.commit()
+        log.warning(
+            "the stored file of SOP Instance %s was missing; restored it from the copy received",
+            instance.sop_instance_uid,
+        )

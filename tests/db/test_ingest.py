@@ -1,0 +1,194 @@
+"""Indexing received instances, the duplicate policy, slide completion and its one job."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from db import jobs, slide_completion
+from db.ingest import (
+    CaseValues,
+    InstanceValues,
+    Recorded,
+    SlideValues,
+    indexed_paths,
+    record_instance,
+)
+from db.models import Case, ImageType, Instance, Job, JobState, Slide, SlideState, utcnow
+from db.session import Database
+from tests.db.factories import uid
+
+T0 = utcnow()
+
+
+def _values(
+    study: str, series: str, sop: str, kind: ImageType = ImageType.VOLUME
+) -> tuple[CaseValues, SlideValues, InstanceValues]:
+    case = CaseValues(study_instance_uid=study, accession_number="A1", patient_name="Doe^Jane")
+    slide = SlideValues(series_instance_uid=series, storage_dir=f"/slides/{series}")
+    instance = InstanceValues(
+        sop_instance_uid=sop,
+        sop_class_uid="1.2.840.10008.5.1.4.1.1.77.1.6",
+        transfer_syntax_uid="1.2.840.10008.1.2.4.50",
+        image_type=kind,
+        path=f"/slides/{series}/{sop}.dcm",
+        size_bytes=1000,
+        digest=f"digest-of-{sop}",
+        total_pixel_matrix_columns=1000,
+        total_pixel_matrix_rows=800,
+        number_of_frames=16,
+        resampled=False,
+    )
+    return case, slide, instance
+
+
+def _record(database: Database, values: tuple[CaseValues, SlideValues, InstanceValues]) -> Recorded:
+    with database.session() as session:
+        outcome = record_instance(session, *values, now=T0)
+        if outcome.recorded is Recorded.NEW:
+            session.commit()
+        return outcome.recorded
+
+
+def _count(database: Database, model: type) -> int:
+    with database.session() as session:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
+
+
+def test_a_new_instance_creates_its_case_and_slide(database: Database) -> None:
+    study, series, sop = uid(1), uid(2), uid(3)
+    assert _record(database, _values(study, series, sop)) is Recorded.NEW
+    with database.session() as session:
+        slide = session.scalars(sa.select(Slide)).one()
+        assert slide.series_instance_uid == series
+        assert slide.state is SlideState.RECEIVING
+        assert slide.case.study_instance_uid == study
+        assert slide.case.patient_name == "Doe^Jane"
+        instance = session.scalars(sa.select(Instance)).one()
+        assert (instance.number_of_frames, instance.resampled) == (16, False)
+        assert indexed_paths(session) == {f"/slides/{series}/{sop}.dcm"}
+
+
+def test_instances_of_one_series_share_a_slide_and_a_case(database: Database) -> None:
+    study, series = uid(1), uid(2)
+    for _ in range(3):
+        assert _record(database, _values(study, series, uid(3))) is Recorded.NEW
+    assert (_count(database, Case), _count(database, Slide), _count(database, Instance)) == (
+        1,
+        1,
+        3,
+    )
+
+
+def test_the_identical_instance_again_changes_nothing(database: Database) -> None:
+    values = _values(uid(1), uid(2), uid(3))
+    _record(database, values)
+    assert _record(database, values) is Recorded.IDENTICAL
+    assert _count(database, Instance) == 1
+
+
+def test_other_content_under_the_same_uid_keeps_the_first(database: Database) -> None:
+    case, slide, instance = _values(uid(1), uid(2), uid(3))
+    _record(database, (case, slide, instance))
+    with database.session() as session:
+        outcome = record_instance(session, case, slide, replace(instance, digest="other"))
+    assert outcome.recorded is Recorded.CHANGED
+    assert "kept the first" in (outcome.reason or "")
+    with database.session() as session:
+        assert session.scalars(sa.select(Instance.digest)).one() == instance.digest
+
+
+def test_a_series_under_another_study_is_refused(database: Database) -> None:
+    series = uid(2)
+    _record(database, _values(uid(1), series, uid(3)))
+    with database.session() as session:
+        outcome = record_instance(session, *_values(uid(1), series, uid(3)))
+        session.rollback()
+    assert outcome.recorded is Recorded.MISFILED
+    assert "another study" in (outcome.reason or "")
+    assert _count(database, Case) == 1
+
+
+def _complete(database: Database, slide_id: int) -> Job | None:
+    with database.session() as session:
+        assert slide_completion.complete_slide(session, slide_id, now=T0)
+        job = slide_completion.ensure_job(session, slide_id, max_attempts=3)
+        session.commit()
+        return job
+
+
+def _slide_id(database: Database) -> int:
+    with database.session() as session:
+        return int(session.scalars(sa.select(Slide.id)).one())
+
+
+def test_completion_queues_one_job_for_the_content(database: Database) -> None:
+    study, series = uid(1), uid(2)
+    _record(database, _values(study, series, uid(3)))
+    slide_id = _slide_id(database)
+    job = _complete(database, slide_id)
+    assert job is not None and job.state is JobState.QUEUED
+    with database.session() as session:
+        assert slide_completion.ensure_job(session, slide_id, max_attempts=3).id == job.id  # type: ignore[union-attr]
+        assert slide_completion.slides_awaiting_job(session) == []
+    assert _count(database, Job) == 1
+
+
+def test_a_label_after_completion_changes_no_content(database: Database) -> None:
+    study, series = uid(1), uid(2)
+    _record(database, _values(study, series, uid(3)))
+    first = _complete(database, _slide_id(database))
+    _record(database, _values(study, series, uid(3), ImageType.LABEL))
+    second = _complete(database, _slide_id(database))
+    assert first is not None and second is not None and first.id == second.id
+
+
+def test_new_content_retargets_a_queued_job(database: Database) -> None:
+    study, series = uid(1), uid(2)
+    _record(database, _values(study, series, uid(3)))
+    first = _complete(database, _slide_id(database))
+    _record(database, _values(study, series, uid(3)))
+    second = _complete(database, _slide_id(database))
+    assert first is not None and second is not None
+    assert second.id == first.id and second.content_key != first.content_key
+    assert _count(database, Job) == 1
+
+
+def test_new_content_waits_for_a_running_job_then_gets_its_own(database: Database) -> None:
+    study, series = uid(1), uid(2)
+    _record(database, _values(study, series, uid(3)))
+    slide_id = _slide_id(database)
+    _complete(database, slide_id)
+    with database.session() as session:
+        lease = jobs.claim(session, "worker")
+        session.commit()
+    assert lease is not None
+    _record(database, _values(study, series, uid(3)))
+    assert _complete(database, slide_id) is None  # never a second job while one runs
+    with database.session() as session:
+        assert slide_completion.slides_awaiting_job(session) == [slide_id]
+        jobs.mark_not_evaluable(session, lease, "done for the test")
+        job = slide_completion.ensure_job(session, slide_id, max_attempts=3)
+        session.commit()
+    assert job is not None and job.state is JobState.QUEUED and job.id != lease.job_id
+    assert _count(database, Job) == 2
+
+
+def test_a_slide_without_volume_images_has_nothing_to_analyse(database: Database) -> None:
+    _record(database, _values(uid(1), uid(2), uid(3), ImageType.LABEL))
+    assert _complete(database, _slide_id(database)) is None
+    assert _count(database, Job) == 0
+
+
+def test_quiet_completion_only_completes_slides_that_stayed_quiet(database: Database) -> None:
+    _record(database, _values(uid(1), uid(2), uid(3)))
+    slide_id = _slide_id(database)
+    with database.session() as session:
+        assert slide_completion.quiet_slides(session, quiet_since=T0) == []
+        later = T0 + timedelta(seconds=61)
+        assert slide_completion.quiet_slides(session, quiet_since=later) == [slide_id]
+        assert not slide_completion.complete_slide(session, slide_id, quiet_since=T0)
+        assert slide_completion.complete_slide(session, slide_id, quiet_since=later)
+        session.commit()
+    with database.session() as session:
+        assert session.get(Slide, slide_id).state is SlideState.COMPLETE  # type: ignore[union-attr]

@@ -10,7 +10,16 @@ from rich.console import Console
 
 from config import PathSentryError, Settings, load_settings
 from config.log import configure_logging
-from plugin.commands import bench_cmd, config_cmd, db_cmd, infer_cmd, synth_cmd, token_cmd
+from plugin.commands import (
+    bench_cmd,
+    config_cmd,
+    db_cmd,
+    demo_cmd,
+    infer_cmd,
+    serve_cmd,
+    synth_cmd,
+    token_cmd,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +33,8 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(token_cmd.app, name="token")
+app.command("serve")(serve_cmd.serve)
+app.command("demo")(demo_cmd.demo)
 app.command("synth")(synth_cmd.synth)
 app.command("infer")(infer_cmd.infer)
 app.command("bench")(bench_cmd.bench)

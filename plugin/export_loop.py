@@ -98,15 +98,17 @@ class DestinationExporter:
                 final=not outcome.delivered and not outcome.retryable,
             )
             state, attempts = export.state.value, export.attempts
-        log.log(
-            logging.INFO if outcome.delivered else logging.WARNING,
-            "export %d to %s: %s after %d attempt(s): %s",
-            export_id,
-            self.name,
-            state,
-            attempts,
-            outcome.reason,
-        )
+        if outcome.delivered:
+            log.info("export %d to %s: delivered (attempt %d)", export_id, self.name, attempts)
+        else:
+            log.warning(
+                "export %d to %s: %s after attempt %d: %s",
+                export_id,
+                self.name,
+                "will retry" if state == "pending" else state,
+                attempts,
+                outcome.reason,
+            )
 
 
 class ExportService:

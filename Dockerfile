@@ -18,7 +18,7 @@ ENV PYTHONUNBUFFERED=1 \
     PATHSENTRY_WEB__HOST=0.0.0.0
 RUN pip install "torch==${TORCH_VERSION}"
 COPY --from=build /wheels /wheels
-RUN pip install "$(ls /wheels/pathsentry-*.whl)[postgres,celery]" && rm -rf /wheels \
+RUN pip install "$(ls /wheels/pathsentry-*.whl)[postgres]" && rm -rf /wheels \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin pathsentry \
  && mkdir -p /data && chown pathsentry /data
 USER pathsentry

@@ -2,11 +2,12 @@
 
 import re
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from config import Settings
 from db import audit
-from db.models import Export, ExportState, Review, ReviewDecision, Role
+from db.models import Export, ExportState, Result, Review, ReviewDecision, Role, Slide
 from db.session import Database
 from plugin.web.principal import COOKIE
 from tests.db.factories import add_analysed_slide, add_case
@@ -165,3 +166,19 @@ def test_logout_forgets_the_cookie(client: TestClient, token_of: dict[Role, str]
     response = client.post("/logout", data={"csrf": csrf.group(1)}, follow_redirects=False)
     assert response.status_code == 303
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_case_page_lists_what_was_repaired_to_open_the_slide(
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
+) -> None:
+    with database.session() as session:
+        case_id = seed_cases(session, settings.storage.data_dir)["S26-0398"]
+        query = sa.select(Result).join(Slide).where(Slide.case_id == case_id)
+        result = session.scalars(query).first()
+        assert result is not None
+        result.stats = {**result.stats, "repairs": ["level-0.dcm: <ImageType> missing: VOLUME"]}
+        session.commit()
+    _login(client, token_of[Role.VIEWER])
+    page = client.get(f"/cases/{case_id}").text
+    assert "Repaired on opening" in page
+    assert "level-0.dcm: &lt;ImageType&gt; missing: VOLUME" in page

@@ -10,7 +10,16 @@ from rich.console import Console
 
 from config import PathSentryError, Settings, load_settings
 from config.log import configure_logging
-from plugin.commands import bench_cmd, config_cmd, db_cmd, infer_cmd, synth_cmd, token_cmd
+from plugin.commands import (
+    bench_cmd,
+    config_cmd,
+    db_cmd,
+    evaluate_cmd,
+    infer_cmd,
+    synth_cmd,
+    token_cmd,
+    train_cmd,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +36,8 @@ app.add_typer(token_cmd.app, name="token")
 app.command("synth")(synth_cmd.synth)
 app.command("infer")(infer_cmd.infer)
 app.command("bench")(bench_cmd.bench)
+app.command("train")(train_cmd.train)
+app.command("evaluate")(evaluate_cmd.evaluate)
 
 
 @app.callback()

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_NAME = "history.json"
 LOSS_CURVE_NAME = "loss.png"
+_LOG_EVERY = 50
 
 
 def write_history(history: TrainingHistory, run_dir: Path) -> tuple[Path, Path]:
@@ -59,6 +60,9 @@ class ProgressReporter:
         self._progress.update(self._task, total=total, completed=step)
 
     def stepped(self, step: int, loss: float, learning_rate: float) -> None:
+        if not self._console.is_terminal and step % _LOG_EVERY == 0:
+            # Without a terminal (nohup, CI) there is no bar: a line now and then instead.
+            log.info("step %d: loss %.4f, learning rate %.2e", step, loss, learning_rate)
         self._progress.update(
             self._task, completed=step, loss=f"loss {loss:.4f} lr {learning_rate:.2e}"
         )

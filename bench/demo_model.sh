@@ -43,8 +43,11 @@ slides() {
 
 train() {
   # Synthetic annotations outline every lesion, so unannotated tissue is benign here.
+  # Atrous rates 2,4,6 (not 6,12,18) fit the 20 x 20 feature map of a 320 px patch at
+  # stride 16: larger rates see only padding in training but tissue on 2200 px inference
+  # tiles, which lifted every benign slide's score to about 0.55.
   $PATHSENTRY train "$WORK/train" --out "$WORK/run" --unannotated benign \
-    --depth 18 --width 16 --aspp-channels 64 --output-stride 16 \
+    --depth 18 --width 16 --aspp-channels 64 --output-stride 16 --atrous-rates 2,4,6 \
     --name pathsentry-demo --version 1 \
     --steps 2500 --batch-size 16 --learning-rate 1e-3 --seed 0 --resume
   mkdir -p inference/weights

@@ -46,11 +46,16 @@ def write_loss_curve(history: TrainingHistory, path: Path) -> Path:
         )
         dice_axes.set_ylim(0, 1)
         dice_axes.set_ylabel("Dice (malignant pixels)")
-        dice_axes.legend(loc="upper center")
     loss_axes.set_xlabel("step")
     loss_axes.set_ylabel("binary cross-entropy")
     loss_axes.set_yscale("log")
-    loss_axes.legend(loc="upper right")
+    # One legend for both axes, in the corner the falling loss curves leave empty.
+    handles, labels = [], []
+    for axes in figure.axes:
+        more_handles, more_labels = axes.get_legend_handles_labels()
+        handles += more_handles
+        labels += more_labels
+    loss_axes.legend(handles, labels, loc="lower left", fontsize="small")
     loss_axes.grid(alpha=0.3)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

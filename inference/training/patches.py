@@ -105,7 +105,3 @@ def _resampled(
     tile = resample(tensor, offsets, grid.scale, grid.prefilter, size)
     return tile[0].permute(1, 2, 0).round().clamp(0, 255).to(torch.uint8).numpy()
 
-
-def ignored_fraction(patch: Patch) -> float:
-    """The share of a patch's pixels that give no loss."""
-    return float(np.mean(patch.labels == PixelLabel.IGNORE.value))

@@ -107,6 +107,14 @@ def train(
     output_stride: Annotated[
         int | None, typer.Option(help="8 (finer maps) or 16 (faster).")
     ] = None,
+    atrous_rates: Annotated[
+        str | None,
+        typer.Option(
+            help="ASPP atrous rates as A,B,C; default (12,24,36) at stride 8, halved at 16. "
+            "Smaller rates suit small patches: a rate beyond the patch's feature map sees "
+            "only padding in training but tissue on large inference tiles."
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Model name stored with the weights.")] = None,
     version: Annotated[
         str | None, typer.Option(help="Model version stored with the weights.")
@@ -155,6 +163,7 @@ def train(
             "version": version,
         },
         output_stride,
+        atrous_rates,
     )
     mapping = ClassMapping.parse(class_names or [])
     found = find_slides(data)
@@ -176,7 +185,11 @@ def train(
 
 
 def _architecture(
-    spacing_um: float, init: Path | None, fields: dict[str, Any], output_stride: int | None
+    spacing_um: float,
+    init: Path | None,
+    fields: dict[str, Any],
+    output_stride: int | None,
+    atrous_rates: str | None,
 ) -> ModelConfig:
     """The model to train: the --init file's architecture (or the standard one), then flags."""
     base = read_weights(init).config if init is not None else None
@@ -185,7 +198,19 @@ def _architecture(
     if output_stride is not None and output_stride != config.output_stride:
         rates = ModelConfig.for_stride(output_stride).atrous_rates
         given |= {"output_stride": output_stride, "atrous_rates": rates}
+    if atrous_rates is not None:
+        given["atrous_rates"] = _rates(atrous_rates)
     return dataclasses.replace(config, num_classes=1, **given)
+
+
+def _rates(text: str) -> tuple[int, int, int]:
+    try:
+        rates = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        rates = ()
+    if len(rates) != 3 or min(rates) < 1:
+        raise PathSentryError(f"--atrous-rates takes three positive integers A,B,C; got {text!r}")
+    return rates[0], rates[1], rates[2]
 
 
 def _prepare(

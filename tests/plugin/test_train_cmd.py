@@ -41,7 +41,9 @@ def train(dataset: Path, out: Path, *extra: str) -> dict[str, object]:
 def test_train_writes_weights_checkpoint_history_and_loss_curve(
     dataset: Path, tmp_path: Path
 ) -> None:
-    summary = train(dataset, tmp_path / "run", "--steps", "4", "--name", "tiny-demo")
+    summary = train(
+        dataset, tmp_path / "run", "--steps", "4", "--name", "tiny-demo", "--atrous-rates", "1,2,3"
+    )
     for key in ("weights", "checkpoint", "history", "loss_curve"):
         assert Path(str(summary[key])).is_file(), key
     assert summary["steps"] == 4 and summary["resumed"] is False
@@ -49,6 +51,7 @@ def test_train_writes_weights_checkpoint_history_and_loss_curve(
     loaded = load_model(Path(str(summary["weights"])))
     assert (loaded.config.depth, loaded.config.width, loaded.config.output_stride) == (18, 4, 16)
     assert loaded.config.name == "tiny-demo" and loaded.sha256 == summary["sha256"]
+    assert loaded.config.atrous_rates == (1, 2, 3)
     history = json.loads(Path(str(summary["history"])).read_text())
     assert history["steps"] == [1, 2, 3, 4] and len(history["validations"]) == 2
 
@@ -88,3 +91,9 @@ def test_unknown_annotation_classes_are_named(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "'Glands'" in str(result.exception) and "--class" in str(result.exception)
+
+
+def test_atrous_rates_must_be_three_positive_integers(dataset: Path, tmp_path: Path) -> None:
+    arguments = ["train", str(dataset), "--out", str(tmp_path / "run"), "--atrous-rates", "2,4"]
+    result = CliRunner().invoke(app, arguments, env=FAST)
+    assert result.exit_code != 0 and "three positive integers" in str(result.exception)

@@ -1,5 +1,7 @@
 """Small annotated slides held in memory, and a tiny model, for the training tests."""
 
+import functools
+
 import numpy as np
 
 from inference.memory_source import ArraySource
@@ -48,9 +50,14 @@ def prepared(slide: TrainingSlide, unannotated: Unannotated = Unannotated.BENIGN
     return prepare_slide(slide, SPACING, 0.1, unannotated, SMALL_TISSUE)
 
 
+@functools.cache
+def _prepared_set() -> tuple[PreparedSlide, ...]:
+    return tuple(prepared(annotated_slide(seed, seed < 2)) for seed in range(4))
+
+
 def prepared_set() -> list[PreparedSlide]:
-    """Two malignant and two benign slides."""
-    return [prepared(annotated_slide(seed, seed < 2)) for seed in range(4)]
+    """Two malignant and two benign slides (prepared once: preparing finds tissue)."""
+    return list(_prepared_set())
 
 
 def tiny_options(**overrides: object) -> TrainingOptions:

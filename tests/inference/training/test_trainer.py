@@ -107,3 +107,15 @@ def test_training_needs_training_slides(tmp_path: Path) -> None:
     empty = split_slides([], 0.2, 0)
     with pytest.raises(TrainingError, match="no training slides"):
         Trainer(empty, TINY, tiny_options(), tmp_path)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("precision", ["auto", "float16"])
+def test_mixed_precision_training_on_cuda(split: Split, tmp_path: Path, precision: str) -> None:
+    options = tiny_options(steps=3, device="cuda", precision=precision)
+    trainer = Trainer(split, TINY, options, tmp_path)
+    assert trainer.precision in (torch.bfloat16, torch.float16)
+    assert (trainer.scaler is not None) == (trainer.precision == torch.float16)
+    result = trainer.run()
+    assert all(torch.isfinite(torch.tensor(result.history.losses)))
+    assert load_model(result.weights).config == TINY

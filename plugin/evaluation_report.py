@@ -73,7 +73,7 @@ def _point(axes: Any, point: dict[str, Any], name: str, marker: str) -> None:
         point["sensitivity"],
         marker,
         markersize=8,
-        label=f"{name} ({point['threshold']:.3g})",
+        label=f"{name} ({point['threshold']:.6g})",
     )
 
 
@@ -238,7 +238,7 @@ def _map_lines(maps: dict[str, Any]) -> list[str]:
 
 def _operating_row(name: str, overall: dict[str, Any], point: dict[str, Any]) -> str:
     values = [_f(point[key]) for key in ("sensitivity", "specificity", "accuracy")]
-    return _cells(name, _f(overall["auc"]), *values, f"{point['threshold']:.4g}")
+    return _cells(name, _f(overall["auc"]), *values, f"{point['threshold']:.6g}")
 
 
 def _cells(*cells: str) -> str:

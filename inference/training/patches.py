@@ -104,4 +104,3 @@ def _resampled(
     offsets = torch.tensor([offset], dtype=torch.float64)
     tile = resample(tensor, offsets, grid.scale, grid.prefilter, size)
     return tile[0].permute(1, 2, 0).round().clamp(0, 255).to(torch.uint8).numpy()
-

@@ -150,7 +150,7 @@ def _report(summary: dict[str, Any], as_json: bool) -> None:
     if target:
         console.print(
             f"  sensitivity >= {overall['target_sensitivity']} at threshold "
-            f"{target['threshold']:.4g} (specificity {_f(target['specificity'])})"
+            f"{target['threshold']:.6g} (specificity {_f(target['specificity'])})"
         )
     maps = summary["maps"]
     if maps:

@@ -1,13 +1,18 @@
-# The two commands of the README, and the steps they share. Each sets itself up.
+# The commands of the README, and the steps they share. Each sets itself up.
 PYTHON ?= python3
 VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint venv system-packages clean
+.PHONY: demo demo-model test lint venv system-packages clean
 
 demo: $(VENV)/.installed
 	$(BIN)/pathsentry demo
+
+# Re-make the bundled demo model from synthetic slides and evaluate it on held-out ones
+# (CPU, about an hour; see "The demo model" in the README).
+demo-model: $(VENV)/.installed
+	PATHSENTRY=$(BIN)/pathsentry bench/demo_model.sh all
 
 test: $(VENV)/.installed system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

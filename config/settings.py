@@ -216,6 +216,43 @@ class TriageSettings(Section):
     threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
+class TrainingSettings(Section):
+    """How `pathsentry train` learns from annotated slides (patch size and augmentation of Song
+    et al.; the optimiser is Adam)."""
+
+    patch_size: Annotated[int, Field(ge=64, le=2048)] = 320
+    batch_size: Annotated[int, Field(ge=1, le=1024)] = 8
+    learning_rate: Annotated[float, Field(gt=0, lt=1)] = 1e-3
+    weight_decay: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    steps: Annotated[int, Field(ge=1)] = 2000
+    warmup_steps: Annotated[int, Field(ge=1)] = 50
+    malignant_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    validation_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.2
+    validation_patches: Annotated[int, Field(ge=0)] = 64
+    validate_every: Annotated[int, Field(ge=1)] = 100
+    checkpoint_every: Annotated[int, Field(ge=1)] = 100
+    seed: Annotated[int, Field(ge=0)] = 0
+    workers: Annotated[int, Field(ge=1, le=64)] = 4
+    device: str = "auto"
+    precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    unannotated: Literal["ignore", "benign"] = "ignore"
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not _DEVICE.match(value):
+            raise ValueError("use auto, cpu, cuda or cuda:N")
+        return value
+
+
+class EvaluationSettings(Section):
+    """How `pathsentry evaluate` reports: the sensitivity to find a threshold for, periods."""
+
+    target_sensitivity: Annotated[float, Field(gt=0, le=1)] = 0.99
+    period: Literal["week", "month", "quarter", "year"] = "month"
+    bootstrap: Annotated[int, Field(ge=0, le=100_000)] = 1000
+
+
 class JobSettings(Section):
     """The durable job queue and its in-process workers."""
 
@@ -310,6 +347,8 @@ class Settings(BaseSettings):
     db: DbSettings = DbSettings()
     inference: InferenceSettings = InferenceSettings()
     triage: TriageSettings = TriageSettings()
+    training: TrainingSettings = TrainingSettings()
+    evaluation: EvaluationSettings = EvaluationSettings()
     jobs: JobSettings = JobSettings()
     export: ExportSettings = ExportSettings()
     web: WebSettings = WebSettings()

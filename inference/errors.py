@@ -29,3 +29,15 @@ class NoTissueError(InferenceError):
 
 class TileReadError(InferenceError):
     """A region of the slide could not be read or has the wrong shape."""
+
+
+class AnnotationError(InferenceError):
+    """Annotations cannot be read or mapped onto training labels."""
+
+
+class TrainingError(InferenceError):
+    """Training cannot start or go on."""
+
+
+class EvaluationError(InferenceError):
+    """A labelled set cannot be evaluated."""

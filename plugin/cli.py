@@ -15,10 +15,12 @@ from plugin.commands import (
     config_cmd,
     db_cmd,
     demo_cmd,
+    evaluate_cmd,
     infer_cmd,
     serve_cmd,
     synth_cmd,
     token_cmd,
+    train_cmd,
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ app.command("demo")(demo_cmd.demo)
 app.command("synth")(synth_cmd.synth)
 app.command("infer")(infer_cmd.infer)
 app.command("bench")(bench_cmd.bench)
+app.command("train")(train_cmd.train)
+app.command("evaluate")(evaluate_cmd.evaluate)
 
 
 @app.callback()

@@ -1,0 +1,1 @@
+"""The bundled demo model's weights (demo.safetensors): package data, not code."""

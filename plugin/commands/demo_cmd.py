@@ -97,11 +97,10 @@ def _print_worklist(entries: list[WorklistEntry], settings: Settings) -> None:
             sorted({slide.export_state.value for slide in entry.slides if slide.export_state})
         )
         score = "-" if entry.max_score is None else f"{entry.max_score:.3f}"
-        flag = " [bold red]SUSPICIOUS[/]" if entry.suspicious else ""
         table.add_row(
             str(rank),
             entry.accession_number or "",
-            entry.priority.label + flag,
+            f"[bold red]{entry.priority.label}[/]" if entry.suspicious else entry.priority.label,
             f"{len(entry.slides)} ({statuses})",
             score,
             exports or "-",

@@ -1,7 +1,9 @@
 """Suite-wide conventions: markers that need something absent skip, unless CI asks for all."""
 
+import logging
 import os
 import shutil
+from collections.abc import Iterator
 
 import pytest
 
@@ -51,3 +53,19 @@ def require(condition: bool, reason: str) -> None:
     if STRICT:
         pytest.fail(f"required for this test run: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands under test configure logging onto streams that close when they return; put the
+    process's logging back, so that later records of background threads go somewhere open."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)

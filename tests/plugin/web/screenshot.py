@@ -1,8 +1,10 @@
-"""Screenshots of the dashboard on synthetic cases, for the README.
+"""Screenshots of the dashboard, for the README.
 
-    PYTHONPATH=. python -m tests.plugin.web.screenshot docs/
+    PYTHONPATH=. python -m tests.plugin.web.screenshot docs/ [URL TOKEN CASE_ID]
 
-writes docs/dashboard.png (the worklist) and docs/case-page.png (a case with the heatmap).
+writes docs/dashboard.png (the worklist) and docs/case-page.png (a case with the heatmap),
+of seeded synthetic cases, or of a running dashboard. The README's are of `pathsentry demo`:
+run it, then pass the URL and admin token it prints, and case 1.
 """
 
 import sys
@@ -62,6 +64,17 @@ def main(folder: Path) -> list[Path]:
     return written
 
 
+def of_running(folder: Path, base_url: str, secret: str, case_id: int) -> list[Path]:
+    """Photograph a dashboard that is already running (for example the demo's)."""
+    with chromium() as browser:
+        return capture(browser, base_url, secret, case_id, folder)
+
+
 if __name__ == "__main__":
-    for path in main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")):
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
+    if len(sys.argv) == 5:
+        written = of_running(target, sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        written = main(target)
+    for path in written:
         sys.stdout.write(f"{path}\n")

@@ -7,8 +7,9 @@ from db import audit
 from db.cases import load_case, load_slide
 from db.results import get_result
 from db.worklist import worklist_entry
+from plugin.web import actions
 from plugin.web.deps import CurrentUser, SessionDep, SettingsDep
-from plugin.web.files import OutputKind, output_file
+from plugin.web.files import OutputKind
 from plugin.web.presenters import case_public, slide_detail
 from plugin.web.schemas import CasePublic, ResultPublic, SlideDetailPublic
 
@@ -55,17 +56,4 @@ def read_result_file(
     result_id: int, kind: OutputKind, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> FileResponse:
     """The thumbnail or heatmap (PNG), or the SEG or SR (DICOM) of a result."""
-    result = get_result(session, result_id)
-    response = output_file(settings, result, kind)
-    if kind.is_dicom:
-        slide = result.job.slide
-        audit.record(
-            session,
-            user.name,
-            audit.Action.OUTPUT_VIEW,
-            case_id=slide.case_id,
-            slide_id=slide.id,
-            detail=str(kind),
-        )
-        session.commit()
-    return response
+    return actions.result_output(session, settings, user.name, result_id, kind)

@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from db import audit, exports
+from db import exports
 from db.models import ExportState
+from plugin.web import actions
 from plugin.web.deps import CurrentUser, PathologistUser, SessionDep
 from plugin.web.schemas import ExportPublic
 
@@ -28,15 +29,5 @@ def read_exports(
 @router.post("/exports/{export_id}/retry")
 def retry_export(export_id: int, session: SessionDep, user: PathologistUser) -> ExportPublic:
     """Send a failed (or waiting) export again now, with a fresh budget of attempts."""
-    export = exports.retry_export(session, export_id)
-    slide = export.result.job.slide
-    audit.record(
-        session,
-        user.name,
-        audit.Action.EXPORT_RETRY,
-        case_id=slide.case_id,
-        slide_id=slide.id,
-        detail=export.destination,
-    )
-    session.commit()
+    export = actions.retry_export(session, user.name, export_id)
     return ExportPublic.model_validate(export)

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, status
 
-from db import audit
 from db.cases import load_case
-from db.reviews import add_review, case_reviews
+from db.reviews import case_reviews
+from plugin.web import actions
 from plugin.web.deps import CurrentUser, PathologistUser, SessionDep, SettingsDep
 from plugin.web.schemas import ReviewCreate, ReviewPublic
 
@@ -27,10 +27,7 @@ def create_review(
     settings: SettingsDep,
 ) -> ReviewPublic:
     """Record a pathologist's decision (malignant, benign, needs IHC) on a case."""
-    threshold = settings.triage.threshold
-    recorded = add_review(
-        session, case_id, user.name, review.decision, threshold=threshold, comment=review.comment
+    recorded = actions.review_case(
+        session, settings, user.name, case_id, review.decision, review.comment
     )
-    audit.record(session, user.name, audit.Action.REVIEW, case_id=case_id, detail=review.decision)
-    session.commit()
     return ReviewPublic.model_validate(recorded)

@@ -8,16 +8,15 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from db import audit, exports
+from db import audit
 from db.cases import load_case
 from db.models import ReviewDecision, Role
-from db.results import get_result
-from db.reviews import add_review
 from db.worklist import WorklistFilter, WorklistPage, worklist, worklist_entry
+from plugin.web import actions
 from plugin.web.dashboard.forms import FormDep, check_csrf
 from plugin.web.dashboard.rendering import render
 from plugin.web.deps import DashboardPathologist, DashboardUser, SessionDep, StateDep
-from plugin.web.files import OutputKind, output_file
+from plugin.web.files import OutputKind
 from plugin.web.presenters import case_public
 from plugin.web.principal import COOKIE, identify
 from plugin.web.schemas import PriorityName
@@ -147,10 +146,7 @@ def review(
     check_csrf(user, form)
     decision = _decision(form.get("decision", ""))
     comment = form.get("comment", "").strip()[:2000] or None
-    threshold = state.settings.triage.threshold
-    add_review(session, case_id, user.name, decision, threshold=threshold, comment=comment)
-    audit.record(session, user.name, audit.Action.REVIEW, case_id=case_id, detail=decision)
-    session.commit()
+    actions.review_case(session, state.settings, user.name, case_id, decision, comment)
     return RedirectResponse(f"/cases/{case_id}#reviews", status.HTTP_303_SEE_OTHER)
 
 
@@ -160,17 +156,7 @@ def retry_export(
 ) -> RedirectResponse:
     """Send a failed export again now."""
     check_csrf(user, form)
-    export = exports.retry_export(session, export_id)
-    slide = export.result.job.slide
-    audit.record(
-        session,
-        user.name,
-        audit.Action.EXPORT_RETRY,
-        case_id=slide.case_id,
-        slide_id=slide.id,
-        detail=export.destination,
-    )
-    session.commit()
+    slide = actions.retry_export(session, user.name, export_id).result.job.slide
     return RedirectResponse(f"/cases/{slide.case_id}#slide-{slide.id}", status.HTTP_303_SEE_OTHER)
 
 
@@ -179,20 +165,7 @@ def result_file(
     result_id: int, kind: OutputKind, state: StateDep, session: SessionDep, user: DashboardUser
 ) -> FileResponse:
     """A result's thumbnail or heatmap (for the case page), or its SEG or SR (download)."""
-    result = get_result(session, result_id)
-    response = output_file(state.settings, result, kind)
-    if kind.is_dicom:
-        slide = result.job.slide
-        audit.record(
-            session,
-            user.name,
-            audit.Action.OUTPUT_VIEW,
-            case_id=slide.case_id,
-            slide_id=slide.id,
-            detail=str(kind),
-        )
-        session.commit()
-    return response
+    return actions.result_output(session, state.settings, user.name, result_id, kind)
 
 
 def _page(session: Session, state: AppState, view: WorklistView) -> WorklistPage:

@@ -117,6 +117,8 @@ class Trainer:
             options.batch_size, options.patch_size, options.malignant_fraction, options.seed
         )
         self.model = self._model(init_weights)
+        self._memory_format = training_memory_format(self.model, self.device)
+        self.model.to(memory_format=self._memory_format)  # type: ignore[call-overload]
         self.optimizer = torch.optim.Adam(
             self.model.parameters(), lr=options.learning_rate, weight_decay=options.weight_decay
         )
@@ -199,7 +201,6 @@ class Trainer:
             else:
                 model, _ = load_for_finetuning(init_weights, self.config)
         placed: nn.Module = model.to(self.device)
-        placed = placed.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         return placed.train()
 
     def _train_step(self, batch: Batch) -> tuple[float, float]:
@@ -231,7 +232,7 @@ class Trainer:
 
     def _normalised(self, images: torch.Tensor) -> torch.Tensor:
         normalised = (images - self._mean) / self._std
-        return normalised.contiguous(memory_format=torch.channels_last)
+        return normalised.contiguous(memory_format=self._memory_format)
 
     def _autocast(self) -> contextlib.AbstractContextManager[object]:
         if self.precision == torch.float32:
@@ -277,6 +278,24 @@ class Trainer:
         )
         save_checkpoint(self.checkpoint_path, checkpoint)
         report.checkpointed(self.step, self.checkpoint_path, self.history)
+
+
+def training_memory_format(model: nn.Module, device: torch.device) -> torch.memory_format:
+    """NHWC, which tensor cores and oneDNN run best, except for a CPU model with a narrow 1x1
+    stride-2 convolution: torch 2.13's CPU weight gradient of that in NHWC with fewer than 8
+    input channels gives varying results, corrupts memory or hangs (seen on AVX2 machines)."""
+    if device.type == "cpu" and any(map(_narrow_strided_pointwise, model.modules())):
+        return torch.contiguous_format
+    return torch.channels_last
+
+
+def _narrow_strided_pointwise(module: nn.Module) -> bool:
+    return (
+        isinstance(module, nn.Conv2d)
+        and module.kernel_size == (1, 1)
+        and module.stride != (1, 1)
+        and module.in_channels < 8
+    )
 
 
 def _to_cpu(state: Any) -> Any:

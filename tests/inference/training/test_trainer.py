@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from inference.errors import TrainingError
-from inference.model import load_model
+from inference.model import ModelConfig, build_model, load_model
 from inference.training import (
     SilentReporter,
     Split,
@@ -17,6 +17,7 @@ from inference.training import (
     load_checkpoint,
     split_slides,
 )
+from inference.training.trainer import training_memory_format
 from tests.inference.training.fixtures import TINY, prepared_set, tiny_options
 
 
@@ -93,6 +94,17 @@ def test_resuming_with_other_data_options_is_refused(split: Split, tmp_path: Pat
     other = Trainer(split, TINY, tiny_options(steps=2, batch_size=3), tmp_path)
     with pytest.raises(TrainingError, match="batch_size 2 -> 3"):
         other.resume()
+
+
+def test_narrow_models_train_in_nchw_on_the_cpu_and_others_in_nhwc() -> None:
+    # torch's CPU NHWC weight gradient of a 1x1 stride-2 convolution with fewer than 8 input
+    # channels is wrong (and can hang); TINY (width 4) has one, in layer 2's downsample.
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    tiny = build_model(TINY)
+    assert training_memory_format(tiny, cpu) == torch.contiguous_format
+    assert training_memory_format(tiny, cuda) == torch.channels_last
+    demo_width = ModelConfig.for_stride(8, depth=18, width=16, aspp_channels=8)
+    assert training_memory_format(build_model(demo_width), cpu) == torch.channels_last
 
 
 def test_learning_rate_warms_up_then_decays_to_zero() -> None:

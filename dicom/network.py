@@ -14,21 +14,40 @@ into a warning and its log. What we need we check ourselves (dicom.scp.attribute
 It also replaces how a PDU is read from the socket: pynetdicom reads 4 KiB per call and
 appends, which for a multi-gigabyte slide is hundreds of thousands of Python-level calls; we
 read straight into a buffer of the PDU's size (same result: exactly the bytes asked for, or
-what came before the peer closed the connection).
+what came before the peer closed the connection). And it decodes a P-DATA-TF PDU over a
+memoryview of the bytes read instead of four successive copies of them (pynetdicom makes
+`bytes` of the PDU, of its items field, of each item and of each fragment): the fragments of a
+data set reach the file as views of the one buffer the PDU was read into.
+
+And an association's reactor polls for complete messages every 5 ms instead of every 1 ms: it
+wakes a fifth as often a thread that contends for the GIL with the one receiving (with the
+above, about a third more throughput in bench/dicom_receive.py; a message waits at most 5 ms).
 """
 
 import tempfile
 import threading
+import time
+from types import ModuleType
 from typing import IO, Any, Protocol
 
 from pydicom import config as pydicom_config
 from pynetdicom import _config, dimse_messages
+from pynetdicom import association as pynetdicom_association
+from pynetdicom import events as pynetdicom_events
+from pynetdicom.dul import DULServiceProvider
+from pynetdicom.pdu import P_DATA_TF
 from pynetdicom.transport import AssociationSocket
 
 from dicom.export.dimse import enable_streamed_c_store
 
 # The attribute of a pynetdicom AE that names where its received data sets go.
 RECEIVE_SPOOL_ATTRIBUTE = "receive_spool"
+_P_DATA_TF_TYPE = 0x04
+_P_DATA_TF_EVENT = "Evt10"  # the state machine's "P-DATA-TF PDU received"
+_decode_pdu_copying = DULServiceProvider._decode_pdu
+# An association reactor's poll for complete DIMSE messages: pynetdicom's, and ours.
+_PYNETDICOM_REACTOR_POLL_SECONDS = 0.001
+REACTOR_POLL_SECONDS = 0.005
 
 
 class ReceiveSpool(Protocol):
@@ -49,12 +68,36 @@ def configure_pynetdicom() -> None:
     # The module's name for the file factory it calls per received C-STORE data set.
     dimse_messages.NamedTemporaryFile = _incoming_file  # type: ignore[attr-defined,assignment]
     AssociationSocket.recv = _receive_exactly  # type: ignore[method-assign]
+    DULServiceProvider._decode_pdu = _decode_pdu  # type: ignore[method-assign]
+    pynetdicom_association.time = _ReactorClock()  # type: ignore[attr-defined]
 
 
 def is_configured() -> bool:
     """Whether `configure_pynetdicom` ran in this process."""
     factory = getattr(dimse_messages, "NamedTemporaryFile", None)
-    return bool(_config.STORE_RECV_CHUNKED_DATASET) and factory is _incoming_file
+    return (
+        bool(_config.STORE_RECV_CHUNKED_DATASET)
+        and factory is _incoming_file
+        and DULServiceProvider._decode_pdu is _decode_pdu
+        and isinstance(pynetdicom_association.time, _ReactorClock)  # type: ignore[attr-defined]
+    )
+
+
+class _ReactorClock(ModuleType):
+    """The `time` module as pynetdicom's association module sees it: the same, except that the
+    association reactor's 1 ms poll sleeps REACTOR_POLL_SECONDS."""
+
+    def __init__(self) -> None:
+        super().__init__("time")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        if seconds == _PYNETDICOM_REACTOR_POLL_SECONDS:
+            seconds = REACTOR_POLL_SECONDS
+        time.sleep(seconds)
 
 
 def _incoming_file(**options: Any) -> IO[bytes]:
@@ -85,3 +128,19 @@ def _receive_exactly(self: AssociationSocket, nr_bytes: int) -> bytearray:
         received += count
     view.release()
     return buffer
+
+
+def _decode_pdu(self: DULServiceProvider, bytestream: bytearray) -> tuple[Any, str]:
+    """pynetdicom's PDU decoding, with a P-DATA-TF's items and fragments left as memoryviews
+    of `bytestream` (pynetdicom's DIMSE decoding and our files take any bytes-like object)."""
+    if bytestream[0] != _P_DATA_TF_TYPE:
+        return _decode_pdu_copying(self, bytestream)
+    association = self.assoc
+    if association.get_handlers(pynetdicom_events.EVT_DATA_RECV):
+        pynetdicom_events.trigger(
+            association, pynetdicom_events.EVT_DATA_RECV, {"data": bytes(bytestream)}
+        )
+    pdu = P_DATA_TF()
+    pdu.decode(memoryview(bytestream))  # type: ignore[arg-type]
+    pynetdicom_events.trigger(association, pynetdicom_events.EVT_PDU_RECV, {"pdu": pdu})
+    return pdu, _P_DATA_TF_EVENT

@@ -2,11 +2,26 @@
 
 import socket
 import threading
+import time
 from types import SimpleNamespace
+from typing import Any
 
-from pynetdicom import _config
+import pytest
+from pynetdicom import AE, _config, evt
+from pynetdicom import association as pynetdicom_association
+from pynetdicom.association import Association
+from pynetdicom.dul import DULServiceProvider
+from pynetdicom.pdu import A_RELEASE_RQ, P_DATA_TF
+from pynetdicom.pdu_primitives import P_DATA
 
-from dicom.network import _incoming_file, _receive_exactly, configure_pynetdicom, is_configured
+from dicom.network import (
+    REACTOR_POLL_SECONDS,
+    _decode_pdu,
+    _incoming_file,
+    _receive_exactly,
+    configure_pynetdicom,
+    is_configured,
+)
 
 
 def _reader(connection: socket.socket) -> SimpleNamespace:
@@ -51,3 +66,51 @@ def test_other_threads_keep_pynetdicom_temporary_files() -> None:
         assert handle.name.endswith(".dcm")
     finally:
         handle.close()
+
+
+def _provider(association: Association | None = None) -> DULServiceProvider:
+    return SimpleNamespace(assoc=association or Association(AE(), "requestor"))  # type: ignore[return-value]
+
+
+def _p_data_tf(*values: tuple[int, bytes]) -> bytearray:
+    primitive = P_DATA()
+    primitive.presentation_data_value_list = [[context, data] for context, data in values]  # type: ignore[misc]
+    pdu = P_DATA_TF()
+    pdu.from_primitive(primitive)
+    return bytearray(pdu.encode())
+
+
+def test_p_data_fragments_are_views_of_the_received_bytes_with_the_same_content() -> None:
+    fragments = [(1, b"\x00" + bytes(range(256)) * 40), (3, b"\x02" + b"last fragment")]
+    received = _p_data_tf(*fragments)
+    pdu, event = _decode_pdu(_provider(), received)
+    assert isinstance(pdu, P_DATA_TF) and event == "Evt10"
+    decoded: list[tuple[int, Any]] = pdu.to_primitive().presentation_data_value_list
+    assert [(context, bytes(data)) for context, data in decoded] == fragments
+    assert all(isinstance(data, memoryview) and data.obj is received for _, data in decoded)
+
+
+def test_other_pdus_and_bound_data_handlers_get_what_pynetdicom_gives() -> None:
+    seen: list[Any] = []
+    association = Association(AE(), "requestor")
+    association.bind(evt.EVT_DATA_RECV, lambda event: seen.append(event.data))
+    received = _p_data_tf((1, b"\x03command"))
+    _decode_pdu(_provider(association), received)
+    assert seen == [bytes(received)] and isinstance(seen[0], bytes)
+    release = bytearray(A_RELEASE_RQ().encode())
+    pdu, event = _decode_pdu(_provider(), release)
+    assert isinstance(pdu, A_RELEASE_RQ) and event == "Evt12"
+
+
+def test_association_reactors_poll_less_often_and_other_sleeps_are_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure_pynetdicom()
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    clock = pynetdicom_association.time  # type: ignore[attr-defined]
+    clock.sleep(0.001)  # the reactor's poll
+    clock.sleep(0.0001)  # a requestor waiting for its answer
+    assert slept == [REACTOR_POLL_SECONDS, 0.0001]
+    assert clock.monotonic is time.monotonic
+    assert DULServiceProvider._decode_pdu is _decode_pdu

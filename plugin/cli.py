@@ -31,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode="markdown",  # docstring paragraphs flow; their line breaks are not kept
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")

@@ -24,7 +24,9 @@ def bench(
     scale: Annotated[
         float, typer.Option(help="Slide side relative to the default (smaller: quicker).", min=0.05)
     ] = 1.0,
-    out: Annotated[Path, typer.Option(help="Folder for <device>.json.")] = RESULTS,
+    out: Annotated[
+        Path, typer.Option(help="Folder for DEVICE.json (named after the device).")
+    ] = RESULTS,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Measure tissue megapixels/s, TFLOP/s and engine efficiency; write bench/results/."""

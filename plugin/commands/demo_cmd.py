@@ -37,10 +37,11 @@ def demo(
         int, typer.Option("--slides", min=1, max=len(DEMO_SLIDES), help="How many slides.")
     ] = len(DEMO_SLIDES),
 ) -> None:
-    """Make synthetic slides, send them to a live PathSentry as a scanner would, and show the
-    worklist in priority order; the dashboard stays up until Ctrl-C (or --exit).
+    """Send synthetic slides to a live PathSentry as a scanner would; show the worklist.
 
-    SEG and SR go to DIR/inbox (a folder destination) and to every destination configured.
+    The worklist is printed in priority order, and the dashboard stays up until Ctrl-C (or
+    --exit). SEG and SR go to DIR/inbox (a folder destination) and to every destination
+    configured.
     """
     console = Console(stderr=True)
     folder = folder.resolve()

@@ -32,7 +32,8 @@ def evaluate(
         typer.Option(help="Model weights; default: inference.weights (or the bundled demo model)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Report folder; default: out/evaluation-<CSV name>.")
+        Path | None,
+        typer.Option(help="Report folder; default: out/evaluation-CSVNAME (the CSV file's name)."),
     ] = None,
     threshold: Annotated[
         float | None,
@@ -56,7 +57,8 @@ def evaluate(
     score: Annotated[
         str,
         typer.Option(
-            help="Slide score: top-<k> (the engine's top-k mean by default), max or tissue-mean."
+            help="Slide score: top-K such as top-100 (default: the engine's top-k mean), "
+            "max or tissue-mean."
         ),
     ] = "",
     bootstrap: Annotated[

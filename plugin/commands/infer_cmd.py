@@ -26,7 +26,8 @@ def infer(
         typer.Option(help="Model weights (.safetensors or .pt); default: inference.weights."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Folder for the outputs; default: out/<slide folder>.")
+        Path | None,
+        typer.Option(help="Folder for the outputs; default: out/SLIDE (the slide folder's name)."),
     ] = None,
     device: Annotated[
         str | None, typer.Option(help="auto, cpu, cuda or cuda:N; default: inference.device.")

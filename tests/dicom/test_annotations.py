@@ -7,7 +7,6 @@ import numpy as np
 import pydicom
 import pytest
 from highdicom.sr.coding import CodedConcept
-from pydicom.sr.codedict import codes
 
 from dicom.annotations import (
     AnnotatedMask,
@@ -18,10 +17,10 @@ from dicom.annotations import (
     slide_frame,
 )
 from dicom.wsi import PyramidSpec, synthetic_identity, write_pyramid
+from tests.dicom.annotation_files import CATEGORY, bulk
 from tests.dicom.wsi.renderers import ShapesRenderer
 
 SPEC = PyramidSpec(1024, 768, spacing_um=0.25, tile_size=128, min_level_size=128)
-CATEGORY = codes.SCT.MorphologicallyAbnormalStructure
 
 
 @pytest.fixture(scope="module")
@@ -80,37 +79,6 @@ def test_a_segmentation_gives_one_mask_per_segment_on_the_slide(
     assert tumour.spacing_um == pytest.approx(0.5)
     assert tumour.origin_um == pytest.approx((0.0, 0.0), abs=1e-6)
     assert np.array_equal(tumour.mask, masks[0, ..., 0])
-
-
-def bulk(
-    source: pydicom.Dataset,
-    coordinate_type: str,
-    polygons: list[np.ndarray],
-    graphic: str = "POLYGON",
-) -> hd.ann.MicroscopyBulkSimpleAnnotations:
-    group = hd.ann.AnnotationGroup(
-        number=1,
-        uid=hd.UID(),
-        label="Carcinoma",
-        annotated_property_category=CATEGORY,
-        annotated_property_type=codes.SCT.Neoplasm,
-        graphic_type=graphic,
-        graphic_data=polygons,
-        algorithm_type=hd.ann.AnnotationGroupGenerationTypeValues.MANUAL,
-    )
-    return hd.ann.MicroscopyBulkSimpleAnnotations(
-        source_images=[source],
-        annotation_coordinate_type=coordinate_type,
-        annotation_groups=[group],
-        series_instance_uid=hd.UID(),
-        series_number=30,
-        sop_instance_uid=hd.UID(),
-        instance_number=1,
-        manufacturer="Test",
-        manufacturer_model_name="annotator",
-        software_versions="1",
-        device_serial_number="1",
-    )
 
 
 def test_2d_bulk_annotations_scale_with_the_image_they_refer_to(

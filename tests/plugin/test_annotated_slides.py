@@ -3,44 +3,17 @@
 import json
 from pathlib import Path
 
-import highdicom as hd
 import numpy as np
 import pydicom
-from pydicom.sr.codedict import codes
 
 from dicom.wsi import PyramidSpec, synthetic_identity, write_pyramid
 from inference.training import ClassMapping, LabelledPolygon, PixelLabel
 from plugin.annotated_slides import find_slides, open_training_slides, read_annotations
+from tests.dicom.annotation_files import bulk
 from tests.dicom.wsi.renderers import ShapesRenderer
 from tests.plugin.annotated import geojson, write_annotated_slide
 
 SPEC = PyramidSpec(1024, 768, spacing_um=0.25, tile_size=128, min_level_size=128)
-
-
-def write_bulk_annotation(path: Path, level: pydicom.Dataset, outline: np.ndarray) -> None:
-    group = hd.ann.AnnotationGroup(
-        number=1,
-        uid=hd.UID(),
-        label="Carcinoma",
-        annotated_property_category=codes.SCT.MorphologicallyAbnormalStructure,
-        annotated_property_type=codes.SCT.Neoplasm,
-        graphic_type="POLYGON",
-        graphic_data=[outline],
-        algorithm_type=hd.ann.AnnotationGroupGenerationTypeValues.MANUAL,
-    )
-    hd.ann.MicroscopyBulkSimpleAnnotations(
-        source_images=[level],
-        annotation_coordinate_type="2D",
-        annotation_groups=[group],
-        series_instance_uid=hd.UID(),
-        series_number=30,
-        sop_instance_uid=hd.UID(),
-        instance_number=1,
-        manufacturer="Test",
-        manufacturer_model_name="annotator",
-        software_versions="1",
-        device_serial_number="1",
-    ).save_as(path)
 
 
 def test_slides_and_every_kind_of_annotation_file_are_found(tmp_path: Path) -> None:
@@ -69,9 +42,8 @@ def test_dicom_annotations_beside_the_slide_are_read_and_the_slide_still_opens(
         synthetic_identity(5, case="B-1", kind="ann"),
     )
     outline = np.array([[10.0, 20.0], [110.0, 20.0], [110.0, 70.0], [10.0, 70.0]])
-    write_bulk_annotation(
-        folder / "annotations.dcm", pydicom.dcmread(paths[1], stop_before_pixels=True), outline
-    )
+    level = pydicom.dcmread(paths[1], stop_before_pixels=True)
+    bulk(level, "2D", [outline]).save_as(folder / "annotations.dcm")
     (folder / "extra.geojson").write_text(json.dumps(geojson(True, name="Ignore*")))
     (found,) = find_slides(tmp_path)
     assert found.dicom_annotations == (folder / "annotations.dcm",)

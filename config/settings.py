@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -33,6 +34,16 @@ SCANNER_TRANSFER_SYNTAXES = [
 
 _UID = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:[0-9]+)?)$")
+
+
+def _check_device(value: str) -> str:
+    if not _DEVICE.match(value):
+        raise ValueError("use auto, cpu, cuda or cuda:N")
+    return value
+
+
+# Where torch runs: auto (CUDA when there is one), cpu, cuda or cuda:N.
+Device = Annotated[str, AfterValidator(_check_device)]
 
 
 def _check_ae_title(value: str) -> str:
@@ -177,7 +188,7 @@ class InferenceSettings(Section):
     """The segmentation network and how slides are tiled for it (numbers from Song et al.)."""
 
     weights: Path | None = Field(default=None, description="empty: the bundled demo model")
-    device: str = "auto"
+    device: Device = "auto"
     precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     analysis_spacing_um: Annotated[float, Field(gt=0.05, lt=50)] = 0.476
     spacing_tolerance: Annotated[float, Field(ge=0, lt=0.5)] = 0.1
@@ -194,13 +205,6 @@ class InferenceSettings(Section):
     def _empty_weights(cls, value: object) -> object:
         # An empty value (PATHSENTRY_INFERENCE__WEIGHTS=) means the bundled model, not ".".
         return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("device")
-    @classmethod
-    def _device(cls, value: str) -> str:
-        if not _DEVICE.match(value):
-            raise ValueError("use auto, cpu, cuda or cuda:N")
-        return value
 
     @model_validator(mode="after")
     def _tile_geometry(self) -> "InferenceSettings":
@@ -233,16 +237,9 @@ class TrainingSettings(Section):
     checkpoint_every: Annotated[int, Field(ge=1)] = 100
     seed: Annotated[int, Field(ge=0)] = 0
     workers: Annotated[int, Field(ge=1, le=64)] = 4
-    device: str = "auto"
+    device: Device = "auto"
     precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     unannotated: Literal["ignore", "benign"] = "ignore"
-
-    @field_validator("device")
-    @classmethod
-    def _device(cls, value: str) -> str:
-        if not _DEVICE.match(value):
-            raise ValueError("use auto, cpu, cuda or cuda:N")
-        return value
 
 
 class EvaluationSettings(Section):

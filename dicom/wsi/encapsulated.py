@@ -1,6 +1,5 @@
 """A DICOM file whose encapsulated Pixel Data streams from a frame spool, written atomically."""
 
-import os
 import struct
 from itertools import accumulate
 from pathlib import Path
@@ -9,6 +8,7 @@ import numpy as np
 from pydicom import dcmwrite
 from pydicom.dataset import Dataset
 
+from config.atomic_file import atomic_write
 from dicom.wsi.spool import FrameSpool
 
 # The Basic Offset Table holds 32-bit offsets; beyond them the Extended Offset Table is used.
@@ -30,22 +30,14 @@ def write_encapsulated(path: Path, dataset: Dataset, spool: FrameSpool) -> None:
         dataset.ExtendedOffsetTable = np.array(offsets, dtype="<u8").tobytes()
         dataset.ExtendedOffsetTableLengths = np.array(spool.item_lengths, dtype="<u8").tobytes()
     basic_table = b"" if extended else np.array(offsets, dtype="<u4").tobytes()
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("wb") as target:
-            dcmwrite(target, dataset, enforce_file_format=True)
-            target.write(struct.pack("<HH2sHI", 0x7FE0, 0x0010, b"OB", 0, _UNDEFINED_LENGTH))
-            target.write(_item_header(len(basic_table)) + basic_table)
-            for frame in spool.frames():
-                target.write(_item_header(len(frame)))
-                target.write(frame)
-            target.write(struct.pack("<HHI", 0xFFFE, 0xE0DD, 0))
-            target.flush()
-            os.fsync(target.fileno())
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as target:
+        dcmwrite(target, dataset, enforce_file_format=True)
+        target.write(struct.pack("<HH2sHI", 0x7FE0, 0x0010, b"OB", 0, _UNDEFINED_LENGTH))
+        target.write(_item_header(len(basic_table)) + basic_table)
+        for frame in spool.frames():
+            target.write(_item_header(len(frame)))
+            target.write(frame)
+        target.write(struct.pack("<HHI", 0xFFFE, 0xE0DD, 0))
 
 
 def frame_offsets(item_lengths: tuple[int, ...]) -> list[int]:

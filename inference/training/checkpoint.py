@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from config.atomic_file import atomic_write
 from inference.errors import TrainingError
 from inference.model import ModelConfig
 
@@ -74,9 +75,8 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
         "history": checkpoint.history.to_dict(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    torch.save(data, partial)
-    partial.replace(path)
+    with atomic_write(path) as target:
+        torch.save(data, target)
 
 
 def load_checkpoint(path: Path) -> Checkpoint:

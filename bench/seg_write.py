@@ -22,7 +22,7 @@ from PIL import Image
 from pydicom.dataset import Dataset
 
 from dicom.provenance import Algorithm, ResultIdentity
-from dicom.seg import Compression, FrameLayout, SegmentationOptions, write_segmentation
+from dicom.seg import Compression, DimensionOrganization, SegmentationOptions, write_segmentation
 from dicom.wsi import PyramidSpec, synthetic_identity
 from dicom.wsi.image_modules import (
     FrameStatistics,
@@ -82,7 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--megapixels-20x", type=float, default=1000.0)
     parser.add_argument("--compression", choices=[c.name for c in Compression], default="JPEG_LS")
-    parser.add_argument("--layout", choices=[f.name for f in FrameLayout], default="FULL")
+    parser.add_argument("--layout", choices=[f.name for f in DimensionOrganization], default="FULL")
     args = parser.parse_args()
     levels = source_levels(args.megapixels_20x)
     level = levels[MAP_LEVEL]
@@ -92,7 +92,7 @@ def main() -> None:
     algorithm = Algorithm("bench model", "0", "00" * 32, "bench", 1000, 0.5)
     identity = ResultIdentity(level.SeriesInstanceUID, algorithm)
     options = SegmentationOptions(
-        compression=Compression[args.compression], layout=FrameLayout[args.layout]
+        compression=Compression[args.compression], layout=DimensionOrganization[args.layout]
     )
     when = datetime.datetime(2024, 1, 1)
     with tempfile.TemporaryDirectory() as folder:

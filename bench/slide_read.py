@@ -1,8 +1,9 @@
 """Opening and reading slides: conformant files, and files whose headers are repaired in memory.
 
 Prints JSON: time to open, and base-level read throughput with several threads (the engine's
-access pattern), for plain wsidicom, `Slide` on conformant files, and `Slide` on the same files
-without ImageType and PyramidUID (repaired headers spliced before the received pixel data).
+access pattern), for plain wsidicom, `WholeSlideImage` on conformant files, and
+`WholeSlideImage` on the same files without ImageType and PyramidUID
+(repaired headers spliced before the received pixel data).
 
 Usage: PYTHONPATH=. python bench/slide_read.py [--width 8192] [--height 8192] [--threads 4]
 """
@@ -23,7 +24,7 @@ from pydicom import dcmread
 from wsidicom import WsiDicom
 
 from bench.wsi_write import TexturedRenderer
-from dicom.slide import Slide
+from dicom.slide import WholeSlideImage
 from dicom.wsi import PyramidSpec, synthetic_identity, write_pyramid
 
 Reader = Callable[[int, int, int, int], np.ndarray]
@@ -64,10 +65,12 @@ def _write_without_image_type(source: Path, out: Path) -> None:
 
 
 def _measure_slide(folder: Path, args: argparse.Namespace) -> dict[str, float]:
-    open_s = statistics.median(_seconds(lambda: Slide.open(folder).close()) for _ in range(5))
+    open_s = statistics.median(
+        _seconds(lambda: WholeSlideImage.open(folder).close()) for _ in range(5)
+    )
     best = float("inf")
     for _ in range(3):
-        with Slide.open(folder) as slide:
+        with WholeSlideImage.open(folder) as slide:
             best = min(best, _read_all(partial(slide.read_region, 0), args))
     return _figures(open_s, best, args)
 

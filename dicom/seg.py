@@ -41,7 +41,7 @@ class Compression(enum.Enum):
     JPEG_2000 = JPEG2000Lossless
 
 
-class FrameLayout(enum.Enum):
+class DimensionOrganization(enum.Enum):
     """How tiles become frames (Dimension Organization Type, PS3.3 C.7.6.17.3)."""
 
     # Every tile, in row-major order; positions are implied, so no tile can be left out.
@@ -55,7 +55,7 @@ class SegmentationOptions:
     """How the segmentation is encoded; `tile_size` None takes the source level's tiles."""
 
     compression: Compression = Compression.JPEG_LS
-    layout: FrameLayout = FrameLayout.FULL
+    layout: DimensionOrganization = DimensionOrganization.FULL
     tile_size: int | None = None
     max_fractional_value: int = 255
     pyramid: bool = True
@@ -183,7 +183,7 @@ def _segmentation(request: _LevelRequest) -> hd.seg.Segmentation:
         content_label="PROBABILITY_MAP",
         transfer_syntax_uid=options.compression.value,
         # highdicom refuses TILED_FULL with omitted frames: TILED_FULL must keep every tile.
-        omit_empty_frames=options.layout is FrameLayout.SPARSE,
+        omit_empty_frames=options.layout is DimensionOrganization.SPARSE,
         dimension_organization_type=options.layout.value,
         tile_pixel_array=True,
         tile_size=None if tile is None else (tile, tile),

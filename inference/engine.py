@@ -19,10 +19,10 @@ import numpy as np
 import torch
 
 from config.settings import InferenceSettings
+from inference.batches import BatchProducer, ReadPlan
 from inference.devices import device_name, precision_name, resolve_devices, resolve_precision
 from inference.errors import InferenceError, NoTissueError
 from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
-from inference.pipeline import BatchProducer, ReadPlan
 from inference.replica import Replica
 from inference.results import ProbabilityMap, SlideInference, SlideStatistics, StageTimings
 from inference.source import RegionSource

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import torch
 
+from inference.batches import TileBatch
 from inference.model import LoadedModel
-from inference.pipeline import TileBatch
 from inference.resampling import resample
 from inference.tiling import AnalysisGrid, TileLayout
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from inference.pipeline import BatchProducer, TileBatch
+from inference.batches import BatchProducer, TileBatch
 from inference.replica import Replica
 from inference.stitching import MapAccumulator, StitchedSlide, TopKAccumulator, mark_invalid
 from inference.tiling import AnalysisGrid, MapGrid, Size, TileLayout

@@ -24,7 +24,7 @@ from dicom.annotations import (
     scan_folder,
     slide_frame,
 )
-from dicom.slide import Slide
+from dicom.slide import WholeSlideImage
 from inference.training import (
     ClassMapping,
     LabelledMask,
@@ -112,7 +112,7 @@ def open_training_slides(
                 log.warning("slide %s has no annotations; it is not used for training", files.name)
                 continue
             annotations = read_annotations(files, mapping)
-            slide = stack.enter_context(Slide.open(files.folder))
+            slide = stack.enter_context(WholeSlideImage.open(files.folder))
             slides.append(TrainingSlide(files.name, slide, annotations))
         yield slides
 

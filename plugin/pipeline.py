@@ -21,7 +21,7 @@ from db.results import ResultValues
 from dicom.hot_regions import hottest_regions
 from dicom.provenance import Algorithm, ResultIdentity
 from dicom.seg import write_segmentation
-from dicom.slide import Slide, SlideError
+from dicom.slide import SlideError, WholeSlideImage
 from dicom.source_levels import level_index_of_map
 from dicom.sr import SlideFindings, write_report
 from inference.engine import Engine
@@ -52,7 +52,7 @@ class SlidePipeline:
         engine = self.engine(context.device)
         series = context.slide.series_instance_uid
         try:
-            with Slide.open(context.slide.storage_dir, series_uid=series) as slide:
+            with WholeSlideImage.open(context.slide.storage_dir, series_uid=series) as slide:
                 context.progress(_OPENED, "analysing")
                 inference = engine.run(slide, progress=_Scaled(context, _OPENED, _INFERRED))
                 levels, repairs = slide.level_headers, slide.repairs

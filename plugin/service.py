@@ -18,6 +18,7 @@ from config import PathSentryError, Settings
 from db.jobs import Recovered
 from db.migrate import current_revision, upgrade_database
 from db.session import Database, open_database
+from inference.devices import resolve_devices
 from plugin.allocator import keep_freed_memory
 from plugin.export_loop import ExportService
 from plugin.ingest import IngestService, start_ingest
@@ -25,7 +26,6 @@ from plugin.metrics import ServiceMetrics
 from plugin.pipeline import SlidePipeline
 from plugin.web import create_app
 from plugin.worker import WorkerPool
-from plugin.worker.devices import worker_devices
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def start_service(settings: Settings, *, database: Database | None = None) -> Se
         _safe_url(settings.database_url),
         current_revision(database),
     )
-    devices = worker_devices(settings.inference.device)
+    devices = [str(device) for device in resolve_devices(settings.inference.device)]
     if "cpu" in devices:
         keep_freed_memory()
     metrics = ServiceMetrics()

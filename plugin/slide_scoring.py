@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from config import PathSentryError
-from dicom.slide import Slide, SlideError
+from dicom.slide import SlideError, WholeSlideImage
 from inference.aggregation import SlideScore
 from inference.engine import Engine
 from inference.errors import InferenceError, NoTissueError
@@ -82,7 +82,7 @@ def _run(
 ) -> SlideOutcome:
     started = time.perf_counter()
     try:
-        with Slide.open(row.slide) as slide:
+        with WholeSlideImage.open(row.slide) as slide:
             result = engine.run(slide)
     except NoTissueError as error:
         return SlideOutcome(row, None, str(error))

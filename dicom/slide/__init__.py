@@ -2,13 +2,13 @@
 
 from dicom.slide.errors import NoSlideError, SlideError, SlideReadError
 from dicom.slide.reading_settings import wsidicom_settings
-from dicom.slide.slide import Slide, SlideLevel
+from dicom.slide.slide import SlideLevel, WholeSlideImage
 
 __all__ = [
     "NoSlideError",
-    "Slide",
     "SlideError",
     "SlideLevel",
     "SlideReadError",
+    "WholeSlideImage",
     "wsidicom_settings",
 ]

@@ -1,6 +1,6 @@
 """A slide opened from its DICOM VL Whole Slide Microscopy instances, for reading regions.
 
-`Slide` satisfies the engine's region-source protocol (levels finest first, each with its
+`WholeSlideImage` satisfies the engine's region-source protocol (levels finest first, each with its
 size and pixel spacing in micrometres; a thread-safe `read_region` returning RGB uint8)
 without importing it: the match is structural.
 """
@@ -32,7 +32,7 @@ class SlideLevel:
     pyramid_level: int
 
 
-class Slide:
+class WholeSlideImage:
     """The levels of a slide's pyramid, readable from several threads at once."""
 
     def __init__(self, opened: OpenedWsi, name: str) -> None:
@@ -44,7 +44,7 @@ class Slide:
             log.info("slide %s: %s", name, repair)
 
     @classmethod
-    def open(cls, folder: Path, *, series_uid: str | None = None) -> "Slide":
+    def open(cls, folder: Path, *, series_uid: str | None = None) -> "WholeSlideImage":
         """Open the pyramid in `folder` (of series `series_uid`, or of the largest image).
 
         Files that are not WSM are ignored; headers that are not conformant are repaired in
@@ -60,7 +60,7 @@ class Slide:
             raise SlideError(f"cannot open the slide in {folder}: {error}") from error
         return cls(opened, folder.name)
 
-    def __enter__(self) -> "Slide":
+    def __enter__(self) -> "WholeSlideImage":
         return self
 
     def __exit__(self, *_: object) -> None:

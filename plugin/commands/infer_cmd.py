@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from config import InferenceSettings, Settings
-from dicom.slide import Slide
+from dicom.slide import WholeSlideImage
 from inference.engine import Engine
 from inference.errors import NoTissueError
 from inference.results import SlideInference
@@ -40,7 +40,7 @@ def infer(
     inference = _with_overrides(settings.inference, weights=weights, device=device)
     folder = (out or Path("out") / slide_dir.resolve().name).resolve()
     engine = Engine.from_settings(inference)
-    with Slide.open(slide_dir) as slide:
+    with WholeSlideImage.open(slide_dir) as slide:
         try:
             result = _run(engine, slide)
         except NoTissueError as error:
@@ -58,7 +58,7 @@ def _with_overrides(section: InferenceSettings, **overrides: object) -> Inferenc
     return InferenceSettings.model_validate({**section.model_dump(), **given})
 
 
-def _run(engine: Engine, slide: Slide) -> SlideInference:
+def _run(engine: Engine, slide: WholeSlideImage) -> SlideInference:
     columns = (TextColumn("analysing"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
     with Progress(
         *columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True

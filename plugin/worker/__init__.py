@@ -1,10 +1,9 @@
 """In-process workers: claim durable jobs and run the analysis pipeline on each.
 
-`plugin.worker.devices.worker_devices` (which imports torch) says how many to start.
+`inference.devices.resolve_devices` says how many to start: one per device it names.
 """
 
 from plugin.worker.contract import (
-    InstanceFile,
     JobCancelledError,
     JobContext,
     JobFailedError,
@@ -12,13 +11,13 @@ from plugin.worker.contract import (
     NotEvaluable,
     Pipeline,
     SlideFiles,
+    StoredInstance,
     WorkerStoppingError,
 )
 from plugin.worker.pool import WorkerPool
 from plugin.worker.runner import Worker, WorkerConfig
 
 __all__ = [
-    "InstanceFile",
     "JobCancelledError",
     "JobContext",
     "JobFailedError",
@@ -26,6 +25,7 @@ __all__ = [
     "NotEvaluable",
     "Pipeline",
     "SlideFiles",
+    "StoredInstance",
     "Worker",
     "WorkerConfig",
     "WorkerPool",

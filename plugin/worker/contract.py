@@ -46,7 +46,7 @@ JobOutcome = ResultValues | NotEvaluable
 
 
 @dataclass(frozen=True)
-class InstanceFile:
+class StoredInstance:
     """One stored DICOM file of the slide."""
 
     sop_instance_uid: str
@@ -62,7 +62,7 @@ class SlideFiles:
     study_instance_uid: str
     series_instance_uid: str
     storage_dir: Path
-    instances: tuple[InstanceFile, ...]
+    instances: tuple[StoredInstance, ...]
 
 
 @dataclass(frozen=True)

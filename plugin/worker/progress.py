@@ -8,7 +8,7 @@ from db.session import Database
 from plugin.worker.contract import JobCancelledError, WorkerStoppingError
 
 
-class ProgressReporter:
+class JobProgress:
     """Writes progress at most every `interval_s` (and on each new stage); raises to stop."""
 
     def __init__(

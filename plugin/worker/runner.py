@@ -18,7 +18,6 @@ from db.results import ResultValues
 from db.session import Database
 from plugin.metrics import ServiceMetrics
 from plugin.worker.contract import (
-    InstanceFile,
     JobCancelledError,
     JobContext,
     JobFailedError,
@@ -26,9 +25,10 @@ from plugin.worker.contract import (
     NotEvaluable,
     Pipeline,
     SlideFiles,
+    StoredInstance,
     WorkerStoppingError,
 )
-from plugin.worker.progress import ProgressReporter
+from plugin.worker.progress import JobProgress
 
 log = logging.getLogger(__name__)
 
@@ -189,12 +189,12 @@ class Worker:
                 series_instance_uid=slide.series_instance_uid,
                 storage_dir=Path(slide.storage_dir),
                 instances=tuple(
-                    InstanceFile(i.sop_instance_uid, i.image_type, Path(i.path))
+                    StoredInstance(i.sop_instance_uid, i.image_type, Path(i.path))
                     for i in slide.instances
                 ),
             )
             content_key = job.content_key
-        reporter = ProgressReporter(
+        reporter = JobProgress(
             self._database, lease, self._stopping, self._config.progress_interval_s
         )
         return JobContext(

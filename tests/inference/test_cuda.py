@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from inference.pipeline import BatchProducer, ReadPlan
+from inference.batches import BatchProducer, ReadPlan
 from inference.replica import Replica
 from inference.tiling import AnalysisGrid, Size, TileLayout, tile_grid
 from tests.inference.fixtures import engine, slide, tiny_deeplab

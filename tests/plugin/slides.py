@@ -11,7 +11,7 @@ from db.models import ImageType
 from dicom.wsi import PyramidSpec, synthetic_identity, write_pyramid
 from inference.model import ModelConfig, build_model, save_weights
 from plugin.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
-from plugin.worker.contract import InstanceFile, JobContext, SlideFiles
+from plugin.worker.contract import JobContext, SlideFiles, StoredInstance
 
 
 def small_slide(out: Path, kind: str = "malignant", seed: int = 1) -> Path:
@@ -60,7 +60,7 @@ def job_context(folder: Path, progress: list[tuple[float, str]] | None = None) -
     files = sorted(folder.glob("*.dcm"))
     headers = [dcmread(path, stop_before_pixels=True) for path in files]
     instances = tuple(
-        InstanceFile(
+        StoredInstance(
             str(header.SOPInstanceUID),
             ImageType(str(header.ImageType[2]).lower())
             if "ImageType" in header

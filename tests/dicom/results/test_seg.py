@@ -12,7 +12,7 @@ from pydicom.uid import JPEG2000Lossless, JPEGLSLossless
 from dicom import seg as seg_module
 from dicom.provenance import ResultIdentity
 from dicom.result_errors import ResultWriteError
-from dicom.seg import Compression, FrameLayout, SegmentationOptions, write_segmentation
+from dicom.seg import Compression, DimensionOrganization, SegmentationOptions, write_segmentation
 from tests.dicom.conformance import assert_dcentvfy_clean, assert_dciodvfy_clean
 from tests.dicom.results.writing import (
     ANALYSIS_TIME,
@@ -131,7 +131,7 @@ def test_full_layout_keeps_every_tile_even_empty_ones(result: WrittenResult) -> 
 
 def test_sparse_layout_omits_empty_tiles(tmp_path: Path, source: SourceSlide) -> None:
     identity = ResultIdentity(source.map_level.SeriesInstanceUID, algorithm())
-    options = SegmentationOptions(layout=FrameLayout.SPARSE, tile_size=SEG_TILE)
+    options = SegmentationOptions(layout=DimensionOrganization.SPARSE, tile_size=SEG_TILE)
     written = write_result(tmp_path, source, identity, options)
     segmentation = dcmread(written.seg_paths[0], stop_before_pixels=True)
     assert segmentation.DimensionOrganizationType == "TILED_SPARSE"

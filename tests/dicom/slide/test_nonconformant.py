@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
-from dicom.slide import NoSlideError, Slide, SlideError, SlideReadError
+from dicom.slide import NoSlideError, SlideError, SlideReadError, WholeSlideImage
 from tests.dicom.slide import nonconformant as nc
 from tests.dicom.slide.conftest import ConformantSlide
 
@@ -221,7 +221,7 @@ def test_variant_opens_with_its_repairs_listed_and_reads_the_same_pixels(
     name: str, make: Variant, expected: list[str], conformant: ConformantSlide, tmp_path: Path
 ) -> None:
     make(conformant.folder, tmp_path)
-    with Slide.open(tmp_path) as slide:
+    with WholeSlideImage.open(tmp_path) as slide:
         _assert_same_pyramid(slide, conformant)
         repairs = "\n".join(slide.repairs)
     for pattern in expected:
@@ -241,14 +241,14 @@ def test_variant_that_cannot_be_read_fails_naming_file_and_attribute(
 ) -> None:
     make(conformant.folder, tmp_path)
     with pytest.raises(error, match=message):
-        Slide.open(tmp_path)
+        WholeSlideImage.open(tmp_path)
 
 
 def test_sparse_level_reads_omitted_tiles_as_blank(
     conformant: ConformantSlide, tmp_path: Path
 ) -> None:
     nc.sparse(conformant.folder, tmp_path, omitted=OMITTED_TILES)
-    with Slide.open(tmp_path) as slide:
+    with WholeSlideImage.open(tmp_path) as slide:
         base = slide.read_region(0, 0, 0, slide.levels[0].width, slide.levels[0].height)
         assert slide.repairs == ()
     expected = conformant.levels[0].copy()
@@ -259,7 +259,7 @@ def test_sparse_level_reads_omitted_tiles_as_blank(
 
 def test_non_square_pixels_use_their_mean_side(conformant: ConformantSlide, tmp_path: Path) -> None:
     nc.with_non_square_pixels(conformant.folder, tmp_path, ratio=1.04)
-    with Slide.open(tmp_path) as slide:
+    with WholeSlideImage.open(tmp_path) as slide:
         spacings = [level.pixel_spacing_um for level in slide.levels]
         assert np.array_equal(
             slide.read_region(1, 0, 0, 500, 400), conformant.levels[1][:400, :500]
@@ -274,19 +274,19 @@ def test_non_square_pixels_use_their_mean_side(conformant: ConformantSlide, tmp_
 
 def test_a_series_can_be_asked_for(conformant: ConformantSlide, tmp_path: Path) -> None:
     other = nc.with_copies(conformant.folder, tmp_path, ["level-2.dcm", "level-3.dcm"])
-    with Slide.open(tmp_path, series_uid=other) as slide:
+    with WholeSlideImage.open(tmp_path, series_uid=other) as slide:
         assert slide.series_uid == other
         assert [level.width for level in slide.levels] == [631, 316]
         assert np.array_equal(slide.read_region(0, 0, 0, 631, 526), conformant.levels[2])
     with pytest.raises(NoSlideError, match=r"no pyramid level .* of series 1\.2\.3"):
-        Slide.open(tmp_path, series_uid="1.2.3")
+        WholeSlideImage.open(tmp_path, series_uid="1.2.3")
 
 
 def test_undecodable_frame_is_named_when_its_region_is_read(
     conformant: ConformantSlide, tmp_path: Path
 ) -> None:
     nc.with_corrupt_frame(conformant.folder, tmp_path, "level-1.dcm", frame=5)
-    with Slide.open(tmp_path) as slide:
+    with WholeSlideImage.open(tmp_path) as slide:
         assert np.array_equal(
             slide.read_region(1, 0, 0, 256, 256), conformant.levels[1][:256, :256]
         )
@@ -301,7 +301,7 @@ def test_received_files_are_never_changed(conformant: ConformantSlide, tmp_path:
     nc.without_pixel_spacing(conformant.folder, tmp_path / "one", at_top_level=True)
     folder = nc.without_origin(tmp_path / "one", tmp_path / "two")
     before = _digests(folder)
-    with Slide.open(folder) as slide:
+    with WholeSlideImage.open(folder) as slide:
         slide.read_region(0, 0, 0, 1000, 1000)
         assert len(slide.repairs) == 2
     assert _digests(folder) == before
@@ -312,7 +312,7 @@ def test_repaired_slide_reads_the_same_from_many_threads(
 ) -> None:
     nc.split_without_concatenation(conformant.folder, tmp_path)
     corners = [(x, y) for x in range(0, 2300, 310) for y in range(0, 1900, 290)]
-    with Slide.open(tmp_path) as slide, ThreadPoolExecutor(8) as pool:
+    with WholeSlideImage.open(tmp_path) as slide, ThreadPoolExecutor(8) as pool:
         regions = list(pool.map(lambda c: slide.read_region(0, c[0], c[1], 200, 200), corners))
     for (x, y), region in zip(corners, regions, strict=True):
         assert np.array_equal(region, conformant.levels[0][y : y + 200, x : x + 200])
@@ -322,14 +322,17 @@ def test_each_repair_is_logged_once_at_info_without_identifiers(
     conformant: ConformantSlide, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     nc.with_image_type(conformant.folder, tmp_path, lambda _: None, keep_frame_type=False)
-    with caplog.at_level(logging.INFO, logger="dicom.slide"), Slide.open(tmp_path) as slide:
+    with (
+        caplog.at_level(logging.INFO, logger="dicom.slide"),
+        WholeSlideImage.open(tmp_path) as slide,
+    ):
         repairs = slide.repairs
     logged = [record.getMessage() for record in caplog.records if record.name.startswith("dicom")]
     assert logged == [f"slide {tmp_path.name}: {repair}" for repair in repairs]
     assert not any("SYNTHETIC^" in message or "SYN-P-" in message for message in logged)
 
 
-def _assert_same_pyramid(slide: Slide, conformant: ConformantSlide) -> None:
+def _assert_same_pyramid(slide: WholeSlideImage, conformant: ConformantSlide) -> None:
     assert [(level.height, level.width) for level in slide.levels] == [
         level.shape[:2] for level in conformant.levels
     ]
@@ -351,7 +354,7 @@ def test_level_headers_are_the_repaired_headers_finest_first(
     split = nc.split_without_concatenation(conformant.folder, tmp_path / "split")
     levels = [path.name for path in split.glob("level-*.dcm")]
     nc.with_image_type(split, tmp_path / "slide", lambda _: None, names=levels)
-    with Slide.open(tmp_path / "slide") as slide:
+    with WholeSlideImage.open(tmp_path / "slide") as slide:
         headers = slide.level_headers
         sizes = [(level.width, level.height) for level in slide.levels]
         headers[0].ImageType = ["DERIVED", "PRIMARY", "LABEL", "NONE"]

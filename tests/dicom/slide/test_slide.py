@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dicom.slide import NoSlideError, Slide, SlideReadError
+from dicom.slide import NoSlideError, SlideReadError, WholeSlideImage
 from tests.dicom.wsm_files import write_pyramid
 
 
@@ -24,7 +24,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory, image: np.ndarray) -> Path:
 
 
 def test_levels_are_finest_first_with_spacing_in_micrometres(folder: Path) -> None:
-    with Slide.open(folder) as slide:
+    with WholeSlideImage.open(folder) as slide:
         sizes = [(level.width, level.height) for level in slide.levels]
         spacings = [level.pixel_spacing_um for level in slide.levels]
     assert sizes == [(420, 300), (210, 150), (105, 75)]
@@ -32,7 +32,7 @@ def test_levels_are_finest_first_with_spacing_in_micrometres(folder: Path) -> No
 
 
 def test_regions_are_the_stored_pixels(folder: Path, image: np.ndarray) -> None:
-    with Slide.open(folder) as slide:
+    with WholeSlideImage.open(folder) as slide:
         region = slide.read_region(0, 50, 70, 130, 90)
         whole = slide.read_region(2, 0, 0, 105, 75)
     assert region.dtype == np.uint8 and region.shape == (90, 130, 3)
@@ -42,14 +42,14 @@ def test_regions_are_the_stored_pixels(folder: Path, image: np.ndarray) -> None:
 
 def test_reads_from_many_threads_agree(folder: Path, image: np.ndarray) -> None:
     corners = [(x, y) for x in range(0, 360, 37) for y in range(0, 240, 41)]
-    with Slide.open(folder) as slide, ThreadPoolExecutor(8) as pool:
+    with WholeSlideImage.open(folder) as slide, ThreadPoolExecutor(8) as pool:
         regions = list(pool.map(lambda c: slide.read_region(0, c[0], c[1], 60, 60), corners))
     for (x, y), region in zip(corners, regions, strict=True):
         assert np.array_equal(region, image[y : y + 60, x : x + 60])
 
 
 def test_regions_outside_the_level_are_refused(folder: Path) -> None:
-    with Slide.open(folder) as slide:
+    with WholeSlideImage.open(folder) as slide:
         with pytest.raises(SlideReadError, match="cannot read region"):
             slide.read_region(1, 200, 0, 50, 50)
         with pytest.raises(SlideReadError, match="level 7 does not exist"):
@@ -59,6 +59,6 @@ def test_regions_outside_the_level_are_refused(folder: Path) -> None:
 def test_folder_without_slide_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "garbage.dcm").write_bytes(b"\x00" * 300)
     with pytest.raises(NoSlideError, match="no readable VL Whole Slide Microscopy"):
-        Slide.open(tmp_path)
+        WholeSlideImage.open(tmp_path)
     with pytest.raises(NoSlideError, match="is not a folder"):
-        Slide.open(tmp_path / "absent")
+        WholeSlideImage.open(tmp_path / "absent")

@@ -5,15 +5,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from config import DbSettings, JobSettings, Settings, StorageSettings
 from db import jobs
 from db.models import Job, JobState, Result
 from db.session import Database
 from plugin.metrics import ServiceMetrics
 from plugin.worker import Worker, WorkerConfig, WorkerPool
-from plugin.worker.devices import worker_devices
 from tests.db.factories import add_case, add_slide
 from tests.plugin.worker.pipelines import (
     Endless,
@@ -155,8 +152,3 @@ def test_stopping_gives_the_running_job_back_without_spending_an_attempt(
     pool.stop(10)
     job = _job(database, job_id)
     assert (job.state, job.attempts) == (JobState.QUEUED, 0)
-
-
-@pytest.mark.parametrize(("setting", "expected"), [("cpu", ["cpu"]), ("cuda:3", ["cuda:3"])])
-def test_worker_devices(setting: str, expected: list[str]) -> None:
-    assert worker_devices(setting) == expected

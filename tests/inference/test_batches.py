@@ -5,8 +5,8 @@ import threading
 import numpy as np
 import pytest
 
+from inference.batches import BatchProducer, ReadPlan
 from inference.errors import TileReadError
-from inference.pipeline import BatchProducer, ReadPlan
 from inference.tiling import AnalysisGrid, Size, TileLayout, tile_grid
 from tests.inference.fixtures import slide
 

@@ -97,9 +97,9 @@ def main() -> None:
     when = datetime.datetime(2024, 1, 1)
     with tempfile.TemporaryDirectory() as folder:
         cpu, wall = time.process_time(), time.perf_counter()
-        paths = write_segmentation(Path(folder), probability, levels, identity, when, options)
+        written = write_segmentation(Path(folder), probability, levels, identity, when, options)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        sizes = {path.name: path.stat().st_size for path in paths}
+        sizes = {file.path.name: file.path.stat().st_size for file in written}
     print(
         json.dumps(
             {
@@ -111,7 +111,7 @@ def main() -> None:
                 "tissue_fraction": round(float((probability > 0).mean()), 3),
                 "compression": args.compression,
                 "layout": args.layout,
-                "seg_levels": len(paths),
+                "seg_levels": len(written),
                 "cpu_seconds": round(cpu, 3),
                 "wall_seconds": round(wall, 3),
                 "file_bytes": sizes,

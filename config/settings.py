@@ -184,19 +184,30 @@ class DbSettings(Section):
         return value
 
 
+# Marks a setting that changes the probability map or the score: such settings enter the
+# digest in every output's UIDs (config.output_settings), so changing one gives new objects.
+AFFECTS_OUTPUT = {"affects_output": True}
+
+
 class InferenceSettings(Section):
     """The segmentation network and how slides are tiled for it (numbers from Song et al.)."""
 
     weights: Path | None = Field(default=None, description="empty: the bundled demo model")
     device: Device = "auto"
-    precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    analysis_spacing_um: Annotated[float, Field(gt=0.05, lt=50)] = 0.476
-    spacing_tolerance: Annotated[float, Field(ge=0, lt=0.5)] = 0.1
-    map_spacing_um: Annotated[float, Field(gt=0.05, le=1000)] = 8.0
-    tile_size: Annotated[int, Field(ge=64, le=8192)] = 2200
-    tile_keep: Annotated[int, Field(ge=32, le=8192)] = 2000
+    precision: Annotated[
+        Literal["auto", "float32", "bfloat16", "float16"], Field(json_schema_extra=AFFECTS_OUTPUT)
+    ] = "auto"
+    analysis_spacing_um: Annotated[
+        float, Field(gt=0.05, lt=50, json_schema_extra=AFFECTS_OUTPUT)
+    ] = 0.476
+    spacing_tolerance: Annotated[float, Field(ge=0, lt=0.5, json_schema_extra=AFFECTS_OUTPUT)] = 0.1
+    map_spacing_um: Annotated[float, Field(gt=0.05, le=1000, json_schema_extra=AFFECTS_OUTPUT)] = (
+        8.0
+    )
+    tile_size: Annotated[int, Field(ge=64, le=8192, json_schema_extra=AFFECTS_OUTPUT)] = 2200
+    tile_keep: Annotated[int, Field(ge=32, le=8192, json_schema_extra=AFFECTS_OUTPUT)] = 2000
     batch_size: Annotated[int, Field(ge=1, le=256)] = 4
-    top_k: Annotated[int, Field(ge=1)] = 1000
+    top_k: Annotated[int, Field(ge=1, json_schema_extra=AFFECTS_OUTPUT)] = 1000
     compile: bool = False
     reader_threads: Annotated[int, Field(ge=1, le=64)] = 4
 

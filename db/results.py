@@ -3,18 +3,35 @@
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from config.kinds import ResultFileKind
 from db.errors import NotFoundError
-from db.models import Export, Job, Result, Slide
+from db.models import Export, Job, Result, ResultFile, Slide
+
+
+class ResultFileValues(Protocol):
+    """What db reads of a DICOM file an analysis wrote (dicom's result writers return it)."""
+
+    @property
+    def kind(self) -> ResultFileKind: ...
+    @property
+    def path(self) -> Path: ...
+    @property
+    def sop_class_uid(self) -> str: ...
+    @property
+    def sop_instance_uid(self) -> str: ...
+    @property
+    def series_instance_uid(self) -> str: ...
 
 
 @dataclass(frozen=True)
 class ResultValues:
-    """What the pipeline hands back for a slide it analysed; becomes one `Result` row."""
+    """What the pipeline hands back for a slide it analysed; becomes one `Result` row and a
+    `ResultFile` row per written file (in delivery order: SEG levels finest first, the SR)."""
 
     score: float
     suspicious: bool
@@ -22,10 +39,7 @@ class ResultValues:
     model_name: str
     model_version: str
     weights_sha256: str
-    seg_sop_instance_uid: str
-    seg_path: Path
-    sr_sop_instance_uid: str
-    sr_path: Path
+    files: Sequence[ResultFileValues]
     thumbnail_path: Path | None = None
     heatmap_path: Path | None = None
     tissue_area_mm2: float | None = None
@@ -36,6 +50,38 @@ class ResultValues:
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"score must be a probability in [0, 1], got {self.score}")
+        kinds = {file.kind for file in self.files}
+        if not {ResultFileKind.SEGMENTATION, ResultFileKind.REPORT} <= kinds:
+            raise ValueError("a result needs its segmentation and its report among its files")
+
+    @property
+    def segmentation(self) -> ResultFileValues:
+        """The finest SEG level: the one the dashboard links and the report references."""
+        return self._first(ResultFileKind.SEGMENTATION)
+
+    @property
+    def report(self) -> ResultFileValues:
+        """The structured report."""
+        return self._first(ResultFileKind.REPORT)
+
+    @property
+    def seg_path(self) -> Path:
+        return self.segmentation.path
+
+    @property
+    def seg_sop_instance_uid(self) -> str:
+        return self.segmentation.sop_instance_uid
+
+    @property
+    def sr_path(self) -> Path:
+        return self.report.path
+
+    @property
+    def sr_sop_instance_uid(self) -> str:
+        return self.report.sop_instance_uid
+
+    def _first(self, kind: ResultFileKind) -> ResultFileValues:
+        return next(file for file in self.files if file.kind is kind)
 
 
 def add_result(
@@ -46,6 +92,7 @@ def add_result(
         job_id=job.id,
         slide_id=job.slide_id,
         **_columns(values),
+        files=[_file_row(position, file) for position, file in enumerate(values.files)],
         exports=[Export(destination=name) for name in dict.fromkeys(destinations)],
     )
     session.add(result)
@@ -81,6 +128,17 @@ def current_results(session: Session, case_id: int) -> list[Result]:
         .order_by(Result.slide_id)
     )
     return list(session.scalars(query))
+
+
+def _file_row(position: int, file: ResultFileValues) -> ResultFile:
+    return ResultFile(
+        position=position,
+        kind=file.kind,
+        path=str(file.path),
+        sop_class_uid=file.sop_class_uid,
+        sop_instance_uid=file.sop_instance_uid,
+        series_instance_uid=file.series_instance_uid,
+    )
 
 
 def _columns(values: ResultValues) -> dict[str, Any]:

@@ -73,15 +73,17 @@ class Algorithm:
 
 @dataclass(frozen=True)
 class ResultIdentity:
-    """The UIDs of everything written for one slide (series) by one algorithm.
+    """The UIDs of everything written for one slide (series) content by one algorithm.
 
-    Each UID derives from the source series UID and the algorithm's weights and settings only,
-    so writing the same slide again with the same model gives the same UIDs and the PACS never
-    holds two copies.
+    Each UID derives from the source series UID, the content key (a digest of the slide's
+    analysed instances: new content gets new objects) and the algorithm's weights and settings
+    only, so writing the same content again with the same model gives the same UIDs and the
+    PACS never holds two copies.
     """
 
     source_series_uid: str
     algorithm: Algorithm
+    content_key: str = ""
 
     def __post_init__(self) -> None:
         if not is_valid_uid(self.source_series_uid):
@@ -94,6 +96,7 @@ class ResultIdentity:
         return derived_uid(
             self.source_series_uid,
             "pathsentry-result",
+            self.content_key,
             self.algorithm.weights_sha256,
             self.algorithm.settings_digest,
             *names,

@@ -14,6 +14,7 @@ from PIL import Image
 from pydicom.dataset import Dataset
 from pydicom.uid import JPEG2000Lossless, JPEGLSLossless
 
+from config.kinds import ResultFileKind
 from dicom.atomic_file import write_dataset
 from dicom.provenance import (
     MANUFACTURER,
@@ -26,6 +27,7 @@ from dicom.provenance import (
 from dicom.result_codes import MALIGNANT_NEOPLASM, MORPHOLOGICALLY_ABNORMAL_STRUCTURE
 from dicom.result_errors import ResultWriteError
 from dicom.source_levels import level_index_of_map, matrix_shape
+from dicom.written_file import WrittenFile
 from dicom.wsi.slide_modules import software_version
 
 log = logging.getLogger(__name__)
@@ -83,9 +85,9 @@ def write_segmentation(
     identity: ResultIdentity,
     analysis_time: datetime.datetime,
     options: SegmentationOptions | None = None,
-) -> list[Path]:
+) -> list[WrittenFile]:
     """Writes seg-level-<i>.dcm for the source level i the map coincides with and, with
-    `options.pyramid`, for every coarser level; returns the paths, finest first.
+    `options.pyramid`, for every coarser level; returns what it wrote, finest first.
 
     `probability` is float32 or float64, values 0 to 1, shaped (rows, columns) exactly like one
     level's total pixel matrix; `source_levels` come from `read_source_levels`. Values are
@@ -97,7 +99,7 @@ def write_segmentation(
     first = level_index_of_map(source_levels, probability.shape)
     last = len(source_levels) if options.pyramid else first + 1
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    written: list[WrittenFile] = []
     try:
         array = probability
         for number, index in enumerate(range(first, last), start=1):
@@ -105,11 +107,12 @@ def write_segmentation(
             array = _resampled(array, matrix_shape(level))
             request = _LevelRequest(level, index, number, array, identity, analysis_time, options)
             path = out_dir / f"seg-level-{index}.dcm"
-            write_dataset(_segmentation(request), path)
-            written.append(path)
+            segmentation = _segmentation(request)
+            write_dataset(segmentation, path)
+            written.append(WrittenFile.of(ResultFileKind.SEGMENTATION, segmentation, path))
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        for file in written:
+            file.path.unlink(missing_ok=True)
         raise
     log.info("wrote the probability map as %d segmentation level(s)", len(written))
     return written

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import highdicom as hd
 import numpy as np
-from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import SegmentationStorage
 
+from config.kinds import ResultFileKind
 from dicom.atomic_file import write_dataset
 from dicom.hot_regions import HotRegion
 from dicom.provenance import (
@@ -38,6 +38,7 @@ from dicom.result_codes import (
     WHOLE_SLIDE_IMAGING,
 )
 from dicom.result_errors import ResultWriteError
+from dicom.written_file import WrittenFile
 from dicom.wsi.slide_modules import software_version
 
 log = logging.getLogger(__name__)
@@ -67,41 +68,52 @@ class SlideFindings:
 def write_report(
     out_dir: Path,
     map_level: Dataset,
-    segmentation_paths: Sequence[Path],
+    segmentations: Sequence[WrittenFile],
     findings: SlideFindings,
     identity: ResultIdentity,
     analysis_time: datetime.datetime,
-) -> Path:
-    """Writes sr.dcm; returns its path.
+) -> WrittenFile:
+    """Writes sr.dcm; returns what it wrote.
 
     `map_level` is the header of the source level the probability map (and so the regions'
-    pixel coordinates) lies on, and `segmentation_paths` are the files `write_segmentation`
-    wrote, finest first; the report references the finest.
+    pixel coordinates) lies on, and `segmentations` what `write_segmentation` returned, finest
+    first; the report references the finest.
     """
-    if not segmentation_paths:
+    if not segmentations:
         raise ResultWriteError("the report needs the segmentation files it refers to; got none")
-    segmentations = [dcmread(path, stop_before_pixels=True) for path in segmentation_paths]
-    _check_same_slide(map_level, segmentations[0])
-    report = _report(map_level, segmentations, findings, identity, analysis_time)
+    _check_same_slide(map_level, segmentations[0], identity)
+    evidence = [_evidence(map_level, segmentation) for segmentation in segmentations]
+    report = _report(map_level, evidence, findings, identity, analysis_time)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / REPORT_FILE
     write_dataset(report, path)
     log.info("wrote the report with %d region(s)", len(findings.regions))
-    return path
+    return WrittenFile.of(ResultFileKind.REPORT, report, path)
 
 
-def _check_same_slide(map_level: Dataset, segmentation: Dataset) -> None:
-    if segmentation.SOPClassUID != SegmentationStorage:
+def _check_same_slide(
+    map_level: Dataset, segmentation: WrittenFile, identity: ResultIdentity
+) -> None:
+    if segmentation.sop_class_uid != SegmentationStorage:
         raise ResultWriteError(
-            "the first segmentation path is not a DICOM Segmentation; pass the paths "
+            "the first segmentation file is not a DICOM Segmentation; pass what "
             "write_segmentation returned"
         )
-    source = segmentation.ReferencedSeriesSequence[0].SeriesInstanceUID
-    if source != map_level.SeriesInstanceUID:
+    if identity.source_series_uid != map_level.SeriesInstanceUID:
         raise ResultWriteError(
-            "the segmentation was made from another slide (series) than the map level given; "
-            "pass the level and segmentation of the same slide"
+            "the result identity names another slide (series) than the map level given; "
+            "pass the level and identity of the same slide"
         )
+
+
+def _evidence(map_level: Dataset, segmentation: WrittenFile) -> Dataset:
+    """What the report's evidence lists of a segmentation (made from the same study)."""
+    reference = Dataset()
+    reference.StudyInstanceUID = map_level.StudyInstanceUID
+    reference.SeriesInstanceUID = segmentation.series_instance_uid
+    reference.SOPClassUID = segmentation.sop_class_uid
+    reference.SOPInstanceUID = segmentation.sop_instance_uid
+    return reference
 
 
 def _report(

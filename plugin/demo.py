@@ -140,7 +140,7 @@ def send_slides(service: Service, slides: Sequence[Path]) -> None:
         )
     )
     for slide in slides:
-        outcome = scanner.send(sorted(slide.glob("*.dcm")))
+        outcome = scanner.send_files(sorted(slide.glob("*.dcm")))
         if not outcome.delivered:
             raise DemoError(f"sending {slide.name} failed: {outcome.reason}")
         log.info("sent %s (%d files)", slide.name, len(outcome.confirmed))

@@ -7,8 +7,6 @@ Back-off and the attempt budget live in the database rows, so a restart loses no
 
 import logging
 import threading
-from collections.abc import Sequence
-from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,8 +14,8 @@ from config import ExportDestination, Settings
 from db import exports
 from db.models import Export, utcnow
 from db.session import Database
-from dicom.export import ExportOutcome, send_result
-from plugin.pipeline import OUTPUTS_KEY
+from dicom.export import Delivery, ExportOutcome, send_result
+from plugin.result_delivery import UndeliverableError, delivery_of
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +56,13 @@ class DestinationExporter:
         """Try every export due now once; return how many were tried."""
         with self._database.session() as session:
             due = [
-                (export.id, _files(export))
+                (export.id, _delivery(export))
                 for export in exports.due_exports(session, destination=self.destination.name)
             ]
-        for export_id, files in due:
+        for export_id, delivery in due:
             if self._stopping.is_set():
                 break
-            self._deliver(export_id, files)
+            self._deliver(export_id, delivery)
         return len(due)
 
     def _loop(self) -> None:
@@ -84,9 +82,9 @@ class DestinationExporter:
     def name(self) -> str:
         return self.destination.name
 
-    def _deliver(self, export_id: int, files: list[Path]) -> None:
+    def _deliver(self, export_id: int, delivery: Delivery | str) -> None:
         started = utcnow()
-        outcome = _send(self.destination, files)
+        outcome = _send(self.destination, delivery)
         with self._database.session() as session, session.begin():
             export = exports.record_attempt(
                 session,
@@ -158,13 +156,18 @@ class ExportService:
         return all(exporter.alive for exporter in self.exporters)
 
 
-def _files(export: Export) -> list[Path]:
-    outputs = export.result.stats.get(OUTPUTS_KEY, [])
-    return [Path(str(path)) for path in outputs]
+def _delivery(export: Export) -> Delivery | str:
+    """What the export sends, or why nothing can be sent."""
+    try:
+        return delivery_of(export.result)
+    except UndeliverableError as error:
+        return str(error)
 
 
-def _send(destination: ExportDestination, files: Sequence[Path]) -> ExportOutcome:
-    missing = [path.name for path in files if not path.is_file()]
-    if not files or missing:
-        return ExportOutcome.permanent(f"result files are missing: {missing or 'none recorded'}")
-    return send_result(destination, files)
+def _send(destination: ExportDestination, delivery: Delivery | str) -> ExportOutcome:
+    if isinstance(delivery, str):
+        return ExportOutcome.permanent(delivery)
+    missing = [file.path.name for file in delivery.files if not file.path.is_file()]
+    if missing:
+        return ExportOutcome.permanent(f"result files are missing: {missing}")
+    return send_result(destination, delivery)

@@ -6,17 +6,16 @@ engine per device so that the model is loaded once, not per slide.
 
 import dataclasses
 import datetime
-import hashlib
-import json
 import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
-from pydicom import Dataset, dcmread
+from pydicom import Dataset
 
 from config import Settings
+from config.output_settings import settings_digest
 from db.results import ResultValues
 from dicom.hot_regions import hottest_regions
 from dicom.provenance import Algorithm, ResultIdentity
@@ -28,15 +27,19 @@ from inference.engine import Engine
 from inference.errors import NoTissueError
 from inference.results import SlideInference
 from plugin.overlay import render_heatmap
-from plugin.worker.contract import JobContext, JobFailedError, JobOutcome, NotEvaluable
+from plugin.worker.contract import (
+    JobContext,
+    JobFailedError,
+    JobOutcome,
+    NotEvaluable,
+    SlideFiles,
+)
 
 log = logging.getLogger(__name__)
 
 # Share of the progress bar for each stage (inference dominates).
 _OPENED, _INFERRED, _WRITTEN = 0.02, 0.9, 0.97
 HOT_REGIONS = 5
-# The result's stats list the DICOM files to deliver under this key, SEG levels before the SR.
-OUTPUTS_KEY = "outputs"
 
 
 class SlidePipeline:
@@ -50,9 +53,8 @@ class SlidePipeline:
     def __call__(self, context: JobContext) -> JobOutcome:
         context.progress(0.0, "opening")
         engine = self.engine(context.device)
-        series = context.slide.series_instance_uid
         try:
-            with WholeSlideImage.open(context.slide.storage_dir, series_uid=series) as slide:
+            with _open(context.slide) as slide:
                 context.progress(_OPENED, "analysing")
                 inference = engine.run(slide, progress=_Scaled(context, _OPENED, _INFERRED))
                 levels, repairs = slide.level_headers, slide.repairs
@@ -62,7 +64,11 @@ class SlidePipeline:
             raise JobFailedError(str(error)) from error
         context.progress(_INFERRED, "writing results")
         values = write_outputs(
-            self._settings.storage.results_dir / series, levels, inference, self._settings
+            self._settings.storage.results_dir / context.slide.series_instance_uid,
+            levels,
+            inference,
+            context.content_key,
+            self._settings,
         )
         values = dataclasses.replace(values, stats={**values.stats, "repairs": list(repairs)})
         context.progress(_WRITTEN, "recording")
@@ -86,24 +92,28 @@ class SlidePipeline:
 
 
 def write_outputs(
-    folder: Path, levels: Sequence[Dataset], inference: SlideInference, settings: Settings
+    folder: Path,
+    levels: Sequence[Dataset],
+    inference: SlideInference,
+    content_key: str,
+    settings: Settings,
 ) -> ResultValues:
     """Write the SEG pyramid, the SR and the dashboard pictures; return the result to record.
 
     `levels` are the slide's level headers (finest first). The output folder, like the UIDs,
-    depends only on the slide, the model and the settings, so a re-run replaces its own files
-    instead of adding new ones.
+    depends only on the slide, its content (`content_key`), the model and the settings, so a
+    re-run of the same content replaces its own files and new content gets new ones.
     """
     algorithm = algorithm_of(inference, settings)
-    out = folder / f"{algorithm.short_weights_id}-{algorithm.settings_digest}"
-    identity = ResultIdentity(str(levels[0].SeriesInstanceUID), algorithm)
+    out = folder / f"{algorithm.short_weights_id}-{algorithm.settings_digest}-{content_key[:16]}"
+    identity = ResultIdentity(str(levels[0].SeriesInstanceUID), algorithm, content_key)
     probabilities = inference.probability_map.probabilities
     now = datetime.datetime.now(datetime.UTC)
-    seg_paths = write_segmentation(out, probabilities, levels, identity, now)
+    segmentations = write_segmentation(out, probabilities, levels, identity, now)
     map_level = levels[level_index_of_map(levels, probabilities.shape)]
     regions = hottest_regions(probabilities, count=HOT_REGIONS, minimum=0.0)
     findings = SlideFindings(score=_probability(inference.score), regions=regions)
-    sr_path = write_report(out, map_level, seg_paths, findings, identity, now)
+    report = write_report(out, map_level, segmentations, findings, identity, now)
     thumbnail, heatmap = out / "thumbnail.png", out / "heatmap.png"
     _save_pictures(inference, thumbnail, heatmap)
     statistics = inference.statistics
@@ -114,19 +124,13 @@ def write_outputs(
         model_name=algorithm.name,
         model_version=algorithm.version,
         weights_sha256=algorithm.weights_sha256,
-        seg_sop_instance_uid=_sop_instance_uid(seg_paths[0]),
-        seg_path=seg_paths[0],
-        sr_sop_instance_uid=identity.sr_instance_uid,
-        sr_path=sr_path,
+        files=(*segmentations, report),
         thumbnail_path=thumbnail,
         heatmap_path=heatmap,
         tissue_area_mm2=statistics.tissue_area_mm2,
         analysed_pixels=statistics.analysed_pixels,
         inference_seconds=statistics.timings.total_s,
-        stats={
-            OUTPUTS_KEY: [str(path) for path in (*seg_paths, sr_path)],
-            **dataclasses.asdict(statistics),
-        },
+        stats=dataclasses.asdict(statistics),
     )
 
 
@@ -142,22 +146,6 @@ def algorithm_of(inference: SlideInference, settings: Settings) -> Algorithm:
         top_k=settings.inference.top_k,
         threshold=settings.triage.threshold,
     )
-
-
-def settings_digest(settings: Settings) -> str:
-    """A short digest of every setting that changes the probability map or the score."""
-    section = settings.inference
-    relevant = {
-        "analysis_spacing_um": section.analysis_spacing_um,
-        "tile_size": section.tile_size,
-        "tile_keep": section.tile_keep,
-        "top_k": section.top_k,
-        "precision": section.precision,
-        "spacing_tolerance": section.spacing_tolerance,
-        "map_spacing_um": section.map_spacing_um,
-    }
-    encoded = json.dumps(relevant, sort_keys=True).encode()
-    return hashlib.sha256(encoded).hexdigest()[:16]
 
 
 def _save_pictures(inference: SlideInference, thumbnail: Path, heatmap: Path) -> None:
@@ -179,6 +167,10 @@ def _probability(score: float) -> float:
     return min(1.0, max(0.0, float(score)))
 
 
-def _sop_instance_uid(path: Path) -> str:
-    header = dcmread(path, stop_before_pixels=True, specific_tags=["SOPInstanceUID"])
-    return str(header.SOPInstanceUID)
+def _open(slide: SlideFiles) -> WholeSlideImage:
+    """The slide from exactly the instances the job names (never a rescan of its folder)."""
+    return WholeSlideImage.open_files(
+        [instance.path for instance in slide.instances],
+        name=slide.series_instance_uid,
+        series_uid=slide.series_instance_uid,
+    )

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from config.kinds import ImageType
 from db.models.base import Base, UtcDateTime, enum_type, utcnow
-from db.models.enums import ImageType, SlideState
+from db.models.enums import SlideState
 
 if TYPE_CHECKING:
     from db.models.jobs import Job

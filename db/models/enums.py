@@ -10,16 +10,6 @@ class SlideState(enum.StrEnum):
     COMPLETE = "complete"
 
 
-class ImageType(enum.StrEnum):
-    """The kind of a whole-slide image instance (the third value of DICOM Image Type)."""
-
-    VOLUME = "volume"
-    LABEL = "label"
-    OVERVIEW = "overview"
-    THUMBNAIL = "thumbnail"
-    OTHER = "other"
-
-
 class JobState(enum.StrEnum):
     """Where an analysis job stands; the last four are final."""
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from config.kinds import ResultFileKind
 from db.models.base import Base, UtcDateTime, enum_type, utcnow
 from db.models.enums import ExportState
 
@@ -42,6 +43,9 @@ class Result(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     job: Mapped["Job"] = relationship(back_populates="result")
+    files: Mapped[list["ResultFile"]] = relationship(
+        back_populates="result", order_by="ResultFile.position", cascade="all, delete-orphan"
+    )
     exports: Mapped[list["Export"]] = relationship(
         back_populates="result", order_by="Export.id", cascade="all, delete-orphan"
     )
@@ -55,6 +59,26 @@ class Result(Base):
     def has_heatmap(self) -> bool:
         """Whether the pipeline wrote a probability heatmap for the dashboard."""
         return self.heatmap_path is not None
+
+
+class ResultFile(Base):
+    """One DICOM file of a result, as its writer returned it; `position` keeps the order in
+    which they are delivered (SEG levels finest first, then the SR)."""
+
+    __tablename__ = "result_files"
+    __table_args__ = (sa.UniqueConstraint("result_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(sa.ForeignKey("results.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    kind: Mapped[ResultFileKind] = mapped_column(enum_type(ResultFileKind))
+    path: Mapped[str] = mapped_column(sa.String)
+    sop_class_uid: Mapped[str] = mapped_column(sa.String)
+    # Unknown (None) only for files that were gone when migration 0004 moved them here.
+    sop_instance_uid: Mapped[str | None] = mapped_column(sa.String)
+    series_instance_uid: Mapped[str | None] = mapped_column(sa.String)
+
+    result: Mapped[Result] = relationship(back_populates="files")
 
 
 class Export(Base):

@@ -3,16 +3,16 @@ application/dicom part streamed from the file."""
 
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from pydicom.errors import InvalidDicomError
-from pydicom.filereader import read_file_meta_info
 
 from config.settings import DicomwebDestination
+from dicom.export.delivery import Delivery
 from dicom.export.outcome import ExportOutcome, combine
 from dicom.export.stow_response import stow_outcome
+from dicom.written_file import WrittenFile
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,11 @@ class DicomwebSender:
         self._token = destination.token
         self._transport = transport
 
-    def send(self, paths: Sequence[Path]) -> ExportOutcome:
+    def send(self, delivery: Delivery) -> ExportOutcome:
         outcomes: list[ExportOutcome] = []
         with self._client() as client:
-            for path in paths:
-                outcome, endpoint_failed = self._store(client, path)
+            for file in delivery.files:
+                outcome, endpoint_failed = self._store(client, file)
                 outcomes.append(outcome)
                 if endpoint_failed:
                     # Unreachable, overloaded, wrong URL or token: the other files would fail
@@ -56,12 +56,12 @@ class DicomwebSender:
             headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
         return httpx.Client(headers=headers, timeout=self.timeout_s, transport=self._transport)
 
-    def _store(self, client: httpx.Client, path: Path) -> tuple[ExportOutcome, bool]:
+    def _store(self, client: httpx.Client, file: WrittenFile) -> tuple[ExportOutcome, bool]:
         """The outcome for one file, and whether the endpoint itself failed."""
+        path, uid = file.path, file.sop_instance_uid
         try:
-            uid = str(read_file_meta_info(path).MediaStorageSOPInstanceUID)
             size = path.stat().st_size
-        except (OSError, InvalidDicomError) as error:
+        except OSError as error:
             return ExportOutcome.permanent(f"cannot read the result file {path}: {error}"), False
         boundary = uuid.uuid4().hex
         head, tail = _part_delimiters(boundary)

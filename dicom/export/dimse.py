@@ -16,6 +16,7 @@ from pynetdicom.association import Association
 from config.errors import PathSentryError
 from config.settings import DimseDestination
 from dicom.export import status as storage_status
+from dicom.export.delivery import Delivery
 from dicom.export.outcome import ExportOutcome, Verdict, combine
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,11 @@ class DimseSender:
         self.name = destination.name
         self.destination = destination
 
-    def send(self, paths: Sequence[Path]) -> ExportOutcome:
+    def send(self, delivery: Delivery) -> ExportOutcome:
+        return self.send_files([file.path for file in delivery.files])
+
+    def send_files(self, paths: Sequence[Path]) -> ExportOutcome:
+        """C-STORE these files in one association (also what the demo's scanner does)."""
         try:
             files = [_read_meta(path) for path in paths]
         except (OSError, InvalidDicomError, AttributeError) as error:

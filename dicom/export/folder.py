@@ -3,15 +3,12 @@ hidden name, synced, then renamed, so an importer never sees a partial file."""
 
 import errno
 import logging
-from collections.abc import Sequence
-from pathlib import Path
-
-from pydicom.errors import InvalidDicomError
-from pydicom.filereader import read_file_meta_info
 
 from config.settings import FolderDestination
 from dicom.atomic_file import copy_file
+from dicom.export.delivery import Delivery
 from dicom.export.outcome import ExportOutcome, combine
+from dicom.written_file import WrittenFile
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +24,17 @@ class FolderSender:
         self.name = destination.name
         self.path = destination.path
 
-    def send(self, paths: Sequence[Path]) -> ExportOutcome:
+    def send(self, delivery: Delivery) -> ExportOutcome:
         # The folder must exist already: creating it could fill the local disk under the
         # mount point of a share that is not mounted.
         if not self.path.is_dir():
             return ExportOutcome.retry(
                 f"folder {self.path} does not exist or is not a folder (is the share mounted?)"
             )
-        return combine([self._copy(path) for path in paths])
+        return combine([self._copy(file) for file in delivery.files])
 
-    def _copy(self, path: Path) -> ExportOutcome:
-        try:
-            uid = str(read_file_meta_info(path).MediaStorageSOPInstanceUID)
-        except (OSError, InvalidDicomError) as error:
-            return ExportOutcome.permanent(f"cannot read the result file {path}: {error}")
+    def _copy(self, file: WrittenFile) -> ExportOutcome:
+        path, uid = file.path, file.sop_instance_uid
         try:
             copy_file(path, self.path / f"{uid}.dcm")
         except OSError as error:

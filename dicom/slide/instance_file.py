@@ -7,6 +7,7 @@ the rest read from the received file as it is.
 
 import logging
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -57,14 +58,27 @@ def matrix_size(header: Dataset) -> tuple[int, int]:
     return int(header.TotalPixelMatrixColumns), int(header.TotalPixelMatrixRows)
 
 
-def read_instance_files(folder: Path) -> list[InstanceFile]:
-    """The WSM files directly in `folder`; other files are left out, broken WSM files refused.
+def folder_files(folder: Path) -> list[Path]:
+    """The files directly in `folder`, by name; hidden ones (files being written,
+    `.name.partial`) are left out."""
+    return [
+        path
+        for path in sorted(folder.iterdir())
+        if not path.name.startswith(".") and path.is_file()
+    ]
 
-    Hidden files are left out too: files being written (`.name.partial`) are hidden.
-    """
+
+def read_instance_files(paths: Iterable[Path]) -> list[InstanceFile]:
+    """The WSM files among `paths`; other files are left out, broken or missing WSM files
+    refused."""
     files = []
-    for path in sorted(folder.iterdir()):
-        if not path.name.startswith(".") and path.is_file() and _is_wsm(path):
+    for path in paths:
+        if not path.is_file():
+            raise SlideError(
+                f"{path.name} is not on disk at {path.parent}: the stored slide lost a file; "
+                "send the slide again"
+            )
+        if _is_wsm(path):
             files.append(_read(path))
     return files
 

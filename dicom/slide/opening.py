@@ -32,10 +32,11 @@ class OpenedWsi:
     series_uid: str
 
 
-def open_wsi(folder: Path, series_uid: str | None = None) -> OpenedWsi:
-    """Open the slide's pyramid in `folder`; the received files are never changed."""
+def open_wsi(paths: Sequence[Path], place: str, series_uid: str | None = None) -> OpenedWsi:
+    """Open the slide's pyramid among `paths` (`place` names them in messages); the received
+    files are never changed."""
     repairs = RepairLog()
-    levels = repaired_levels(folder, series_uid, repairs)
+    levels = repaired_levels(paths, place, series_uid, repairs)
     files, source = _open_source(levels, repairs)
     try:
         with use_settings(wsidicom_settings()):
@@ -51,12 +52,14 @@ def open_wsi(folder: Path, series_uid: str | None = None) -> OpenedWsi:
     return OpenedWsi(wsi, files, repairs.lines(), str(largest(levels).header.SeriesInstanceUID))
 
 
-def repaired_levels(folder: Path, series_uid: str | None, repairs: RepairLog) -> list[InstanceFile]:
+def repaired_levels(
+    paths: Sequence[Path], place: str, series_uid: str | None, repairs: RepairLog
+) -> list[InstanceFile]:
     """The pyramid levels of the slide, their headers repaired in memory, largest first."""
-    files = read_instance_files(folder)
+    files = read_instance_files(paths)
     volumes = [file for file in files if repair_image_type(file, repairs) is Flavour.VOLUME]
     if not volumes:
-        raise NoSlideError(_no_volume_message(folder, files))
+        raise NoSlideError(_no_volume_message(place, files))
     levels = choose_pyramid(choose_series(volumes, series_uid, repairs), repairs)
     for level in levels:
         repair_pixel_format(level, repairs)
@@ -113,13 +116,13 @@ def _unreadable_message(level: InstanceFile) -> str:
     return f"{level.name} cannot be read as a pyramid level of this slide (by wsidicom)"
 
 
-def _no_volume_message(folder: Path, files: Sequence[InstanceFile]) -> str:
+def _no_volume_message(place: str, files: Sequence[InstanceFile]) -> str:
     if not files:
         return (
-            f"{folder} holds no readable VL Whole Slide Microscopy image: expected DICOM files "
+            f"{place} holds no readable VL Whole Slide Microscopy image: expected DICOM files "
             "of SOP class 1.2.840.10008.5.1.4.1.1.77.1.6 with a VOLUME image"
         )
     return (
-        f"{folder} holds {len(files)} VL Whole Slide Microscopy files but no readable VL Whole "
+        f"{place} holds {len(files)} VL Whole Slide Microscopy files but no readable VL Whole "
         "Slide Microscopy pyramid level (ImageType VOLUME): only labels, overviews or thumbnails"
     )

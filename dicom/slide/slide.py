@@ -7,6 +7,7 @@ without importing it: the match is structural.
 
 import copy
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from wsidicom.group import Level
 
 from dicom.slide.errors import NoSlideError, SlideError, SlideReadError
 from dicom.slide.frames import describe_bad_frame, frame_offset
-from dicom.slide.instance_file import matrix_size
+from dicom.slide.instance_file import folder_files, matrix_size
 from dicom.slide.opening import OpenedWsi, open_wsi
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,29 @@ class WholeSlideImage:
         """
         if not folder.is_dir():
             raise NoSlideError(f"{folder} is not a folder; give the folder of a slide's files")
+        return cls._from_paths(folder_files(folder), str(folder), folder.name, series_uid)
+
+    @classmethod
+    def open_files(
+        cls, paths: Sequence[Path], *, name: str, series_uid: str | None = None
+    ) -> "WholeSlideImage":
+        """Open the pyramid among exactly these files (what a job names), as `open` does a
+        folder; other files beside them are never read. `name` names the slide in messages."""
+        return cls._from_paths(
+            list(paths), f"the set of {len(paths)} files of slide {name}", name, series_uid
+        )
+
+    @classmethod
+    def _from_paths(
+        cls, paths: Sequence[Path], place: str, name: str, series_uid: str | None
+    ) -> "WholeSlideImage":
         try:
-            opened = open_wsi(folder, series_uid)
+            opened = open_wsi(paths, place, series_uid)
         except SlideError:
             raise
         except Exception as error:  # wsidicom raises many kinds on malformed files
-            raise SlideError(f"cannot open the slide in {folder}: {error}") from error
-        return cls(opened, folder.name)
+            raise SlideError(f"cannot open the slide in {place}: {error}") from error
+        return cls(opened, name)
 
     def __enter__(self) -> "WholeSlideImage":
         return self

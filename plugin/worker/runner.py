@@ -4,6 +4,7 @@ import enum
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -13,9 +14,10 @@ from sqlalchemy.orm import Session
 from db import jobs
 from db.cases import load_slide
 from db.errors import LeaseLostError
-from db.models import JobState
+from db.models import Instance, JobState
 from db.results import ResultValues
 from db.session import Database
+from db.slide_completion import content_key
 from plugin.metrics import ServiceMetrics
 from plugin.worker.contract import (
     JobCancelledError,
@@ -193,7 +195,7 @@ class Worker:
                     for i in slide.instances
                 ),
             )
-            content_key = job.content_key
+            content_key = _content_of(job.id, job.content_key, slide.instances)
         reporter = JobProgress(
             self._database, lease, self._stopping, self._config.progress_interval_s
         )
@@ -205,6 +207,15 @@ class Worker:
             slide=files,
             report=reporter,
         )
+
+
+def _content_of(job_id: int, queued_key: str, instances: Sequence[Instance]) -> str:
+    """The content key of the instances the job will analyse: the result's identity must name
+    what is analysed, even if instances arrived after the job was queued."""
+    key = content_key(instances) or queued_key
+    if key != queued_key:
+        log.info("job %d: the slide received more images since it was queued", job_id)
+    return key
 
 
 @dataclass(frozen=True)

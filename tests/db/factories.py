@@ -6,8 +6,22 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from db.models import Case, ImageType, Instance, Job, JobState, Slide, SlideState, utcnow
+from db.models import (
+    Case,
+    ImageType,
+    Instance,
+    Job,
+    JobState,
+    ResultFileKind,
+    Slide,
+    SlideState,
+    utcnow,
+)
 from db.results import ResultValues, add_result
+from dicom.written_file import WrittenFile
+
+SEGMENTATION = "1.2.840.10008.5.1.4.1.1.66.4"
+REPORT = "1.2.840.10008.5.1.4.1.1.88.34"
 
 _serial = itertools.count(1)
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=utcnow().tzinfo)
@@ -115,10 +129,12 @@ def result_values(
         model_name="deeplabv3-resnet50",
         model_version="test-1",
         weights_sha256="f" * 64,
-        seg_sop_instance_uid=uid(4),
-        seg_path=folder / "seg.dcm",
-        sr_sop_instance_uid=uid(5),
-        sr_path=folder / "sr.dcm",
+        files=(
+            WrittenFile(
+                ResultFileKind.SEGMENTATION, folder / "seg.dcm", SEGMENTATION, uid(4), uid(6)
+            ),
+            WrittenFile(ResultFileKind.REPORT, folder / "sr.dcm", REPORT, uid(5), uid(7)),
+        ),
         thumbnail_path=folder / "thumbnail.png",
         heatmap_path=folder / "heatmap.png",
         tissue_area_mm2=42.0,

@@ -15,7 +15,6 @@ from db.models import Export, ExportState, JobState
 from db.session import Database
 from dicom.export import enable_streamed_c_store
 from plugin.export_loop import ExportService
-from plugin.pipeline import OUTPUTS_KEY
 from tests.db.factories import add_case, add_job, add_slide, result_values
 from tests.plugin.conftest import Analysed
 
@@ -88,7 +87,7 @@ def test_a_folder_destination_receives_every_file(
     assert service.exporters[0].run_once() == 1
     export = export_row(database, ids["share"])
     assert export.state is ExportState.DELIVERED and export.attempts == 1
-    assert len(list(share.glob("*.dcm"))) == len(analysed[0].stats[OUTPUTS_KEY])
+    assert len(list(share.glob("*.dcm"))) == len(analysed[0].files)
     assert service.exporters[0].run_once() == 0
 
 
@@ -152,7 +151,7 @@ def test_missing_result_files_fail_at_once(database: Database, tmp_path: Path) -
         job = add_job(session, slide, JobState.RUNNING)
         values = result_values(0.9)
         result = results.add_result(session, job, values, ["share"])
-        result.stats = {OUTPUTS_KEY: [str(tmp_path / "gone.dcm")]}
+        result.files[0].path = str(tmp_path / "gone.dcm")
         export_id = result.exports[0].id
     folder = FolderDestination(kind="folder", name="share", path=share)
     ExportService(database, settings(tmp_path, folder)).exporters[0].run_once()

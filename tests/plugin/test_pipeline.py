@@ -1,13 +1,15 @@
 """The job pipeline on real slides: SEG and SR written and valid, same UIDs on a re-run."""
 
+import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
 from pydicom import dcmread
 
+from db.models import ImageType
 from db.results import ResultValues
-from plugin.pipeline import OUTPUTS_KEY
-from plugin.worker.contract import JobFailedError, NotEvaluable
+from plugin.worker.contract import JobFailedError, NotEvaluable, StoredInstance
 from tests.dicom.conformance import assert_dciodvfy_clean
 from tests.dicom.slide.nonconformant import with_image_type, without_pyramid_uid
 from tests.plugin.conftest import Analysed
@@ -16,7 +18,7 @@ from tests.plugin.slides import blank_slide, job_context
 
 def test_outputs_are_valid_dicom_on_the_source_study(slide: Path, analysed: Analysed) -> None:
     values, _, _ = analysed
-    outputs = [Path(path) for path in values.stats[OUTPUTS_KEY]]
+    outputs = [file.path for file in values.files]
     assert outputs[-1] == values.sr_path and outputs[0] == values.seg_path
     assert len(outputs) >= 2  # the SEG (a pyramid down to the coarsest level) and the SR
     source = dcmread(slide / "level-0.dcm", stop_before_pixels=True)
@@ -54,7 +56,7 @@ def test_a_rerun_gives_the_same_uids_in_the_same_folder(slide: Path, analysed: A
         first.seg_sop_instance_uid,
         first.sr_sop_instance_uid,
     )
-    assert again.stats[OUTPUTS_KEY] == first.stats[OUTPUTS_KEY]
+    assert again.files == first.files
     assert again.score == pytest.approx(first.score)
 
 
@@ -76,7 +78,7 @@ def test_a_folder_without_a_slide_fails_permanently(tmp_path: Path, analysed: An
         study_instance_uid=context.slide.study_instance_uid,
         series_instance_uid=context.slide.series_instance_uid,
         storage_dir=tmp_path,
-        instances=(),
+        instances=(StoredInstance("1.2.3", ImageType.OTHER, tmp_path / "junk.dcm"),),
     )
     with pytest.raises(JobFailedError, match="no readable"):
         pipeline(context.__class__(2, 1, "k", "cpu", broken, lambda f, s: None))
@@ -92,5 +94,33 @@ def test_a_repaired_slide_is_analysed_and_its_repairs_recorded(
     assert isinstance(outcome, ResultValues)
     repairs = " ".join(outcome.stats["repairs"])
     assert "PyramidUID" in repairs and "ImageType" in repairs
-    for path in outcome.stats[OUTPUTS_KEY]:
-        assert_dciodvfy_clean(Path(path))
+    for file in outcome.files:
+        assert_dciodvfy_clean(file.path)
+
+
+def test_new_content_gets_new_uids_and_a_new_folder(slide: Path, analysed: Analysed) -> None:
+    first, _, pipeline = analysed
+    changed = dataclasses.replace(job_context(slide), content_key="content-after-a-rescan")
+    again = pipeline(changed)
+    assert isinstance(again, ResultValues)
+    assert again.seg_sop_instance_uid != first.seg_sop_instance_uid
+    assert again.sr_sop_instance_uid != first.sr_sop_instance_uid
+    assert again.sr_path.parent != first.sr_path.parent
+    assert first.sr_path.is_file() and dcmread(first.sr_path).SOPInstanceUID == (
+        first.sr_sop_instance_uid
+    )
+
+
+def test_only_the_files_the_job_names_are_analysed(
+    slide: Path, tmp_path: Path, analysed: Analysed
+) -> None:
+    first, _, pipeline = analysed
+    folder = tmp_path / "slide"
+    shutil.copytree(slide, folder)
+    context = job_context(folder)
+    # A stray file in the series folder that the job does not name (a truncated level).
+    (folder / "stray.dcm").write_bytes((folder / "level-0.dcm").read_bytes()[:4096])
+    outcome = pipeline(context)
+    assert isinstance(outcome, ResultValues)
+    assert outcome.sr_sop_instance_uid == first.sr_sop_instance_uid  # the same content
+    assert "stray.dcm" not in " ".join(outcome.stats["repairs"])

@@ -1,5 +1,6 @@
 """The STOW-RS sender against a stand-in server: the request it makes and what it concludes."""
 
+import dataclasses
 import email.parser
 import email.policy
 import io
@@ -60,7 +61,7 @@ def test_one_request_per_instance_with_the_file_as_its_only_part(result: Written
         requests.append(request)
         return confirm_all(request)
 
-    outcome = sender(record, token="s3cret").send(result.paths)
+    outcome = sender(record, token="s3cret").send(result.delivery)
     assert outcome.delivered
     assert outcome.confirmed == tuple(uid_of(path) for path in result.paths)
     assert len(requests) == len(result.paths)
@@ -89,7 +90,7 @@ def test_a_refused_instance_does_not_stop_the_others(result: WrittenResult) -> N
             return httpx.Response(409, content=response_body(None, {uid: 0x0122}))
         return httpx.Response(200, content=response_body({uid: None}))
 
-    outcome = sender(refuse_first).send(result.paths)
+    outcome = sender(refuse_first).send(result.delivery)
     assert outcome.verdict is Verdict.PERMANENT
     assert "0x0122 (SOP class not supported)" in outcome.reason
     assert outcome.confirmed == tuple(uid_of(path) for path in result.paths[1:])
@@ -102,7 +103,7 @@ def test_an_endpoint_failure_stops_at_the_first_file(result: WrittenResult) -> N
         calls.append(request)
         return httpx.Response(401)
 
-    outcome = sender(unauthorised).send(result.paths)
+    outcome = sender(unauthorised).send(result.delivery)
     assert outcome.verdict is Verdict.PERMANENT and "token" in outcome.reason
     assert len(calls) == 1
 
@@ -120,12 +121,12 @@ def test_network_trouble_is_retried(
     def fail(request: httpx.Request) -> httpx.Response:
         raise error
 
-    outcome = sender(fail).send(result.paths)
+    outcome = sender(fail).send(result.delivery)
     assert outcome.verdict is Verdict.RETRY and words in outcome.reason
     assert outcome.confirmed == ()
 
 
-def test_an_unreadable_result_file_is_permanent(tmp_path: Path) -> None:
-    missing = tmp_path / "gone.dcm"
-    outcome = sender(confirm_all).send([missing])
+def test_an_unreadable_result_file_is_permanent(tmp_path: Path, result: WrittenResult) -> None:
+    missing = dataclasses.replace(result.report, path=tmp_path / "gone.dcm")
+    outcome = sender(confirm_all).send(result.delivery_of([missing]))
     assert outcome.verdict is Verdict.PERMANENT and "gone.dcm" in outcome.reason

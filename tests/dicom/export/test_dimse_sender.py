@@ -1,6 +1,7 @@
 """The C-STORE sender against an in-process storage SCP on a free port: what it sends (the file's
 own bytes, in its own transfer syntax) and what it concludes from each answer."""
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def test_files_stream_in_their_own_transfer_syntax_byte_for_byte(
         raise AssertionError("the sender must not read the dataset into memory")
 
     monkeypatch.setattr(pynetdicom.association, "dcmread", no_decoding)
-    outcome = make_sender(destination(scp.port)).send(result.paths)
+    outcome = make_sender(destination(scp.port)).send(result.delivery)
     assert outcome.delivered, outcome.reason
     assert set(outcome.confirmed) == set(scp.received)
     for path in result.paths:
@@ -92,7 +93,7 @@ def test_files_stream_in_their_own_transfer_syntax_byte_for_byte(
 )
 def test_c_store_statuses(result: WrittenResult, status: int, verdict: Verdict, words: str) -> None:
     with StoreScp(status) as scp:
-        outcome = DimseSender(destination(scp.port)).send(result.paths)
+        outcome = DimseSender(destination(scp.port)).send(result.delivery)
     assert outcome.verdict is verdict
     assert words in outcome.reason
     if verdict is not Verdict.DELIVERED:
@@ -102,7 +103,7 @@ def test_c_store_statuses(result: WrittenResult, status: int, verdict: Verdict, 
 def test_wrong_called_ae_title_is_a_permanent_rejection(
     scp: StoreScp, result: WrittenResult
 ) -> None:
-    outcome = DimseSender(destination(scp.port, ae_title="NOT-STORE")).send(result.paths)
+    outcome = DimseSender(destination(scp.port, ae_title="NOT-STORE")).send(result.delivery)
     assert outcome.verdict is Verdict.PERMANENT
     assert "Called AE title not recognised" in outcome.reason
     assert scp.received == {}
@@ -110,7 +111,7 @@ def test_wrong_called_ae_title_is_a_permanent_rejection(
 
 def test_unaccepted_transfer_syntax_fails_that_file_only(result: WrittenResult) -> None:
     with StoreScp(syntaxes=[ExplicitVRLittleEndian]) as scp:
-        outcome = DimseSender(destination(scp.port)).send(result.paths)
+        outcome = DimseSender(destination(scp.port)).send(result.delivery)
     assert outcome.verdict is Verdict.PERMANENT
     assert JPEGLSLossless in outcome.reason and "enable them on the destination" in outcome.reason
     # The report (explicit VR little endian) still arrives.
@@ -118,7 +119,7 @@ def test_unaccepted_transfer_syntax_fails_that_file_only(result: WrittenResult) 
 
 
 def test_nobody_listening_is_retried(result: WrittenResult) -> None:
-    outcome = DimseSender(destination(free_port())).send(result.paths)
+    outcome = DimseSender(destination(free_port())).send(result.delivery)
     assert outcome.verdict is Verdict.RETRY and "no association" in outcome.reason
 
 
@@ -128,6 +129,7 @@ def test_the_sender_insists_on_streaming(monkeypatch: pytest.MonkeyPatch) -> Non
         DimseSender(destination(104))
 
 
-def test_an_unreadable_result_file_is_permanent(tmp_path: Path) -> None:
-    outcome = DimseSender(destination(104)).send([tmp_path / "gone.dcm"])
+def test_an_unreadable_result_file_is_permanent(tmp_path: Path, result: WrittenResult) -> None:
+    missing = dataclasses.replace(result.report, path=tmp_path / "gone.dcm")
+    outcome = DimseSender(destination(104)).send(result.delivery_of([missing]))
     assert outcome.verdict is Verdict.PERMANENT and "gone.dcm" in outcome.reason

@@ -19,7 +19,7 @@ def destination(path: Path) -> FolderDestination:
 
 
 def test_files_arrive_whole_under_their_uid(tmp_path: Path, result: WrittenResult) -> None:
-    outcome = send_result(destination(tmp_path), result.paths)
+    outcome = send_result(destination(tmp_path), result.delivery)
     assert outcome.delivered
     for path in result.paths:
         uid = dcmread(path, stop_before_pixels=True).SOPInstanceUID
@@ -39,7 +39,7 @@ def test_a_file_is_invisible_under_its_name_until_complete(
         seen.append((sorted(os.listdir(tmp_path)), Path(target.name).name))
 
     monkeypatch.setattr(atomic_file.shutil, "copyfileobj", watching_copy)
-    assert FolderSender(destination(tmp_path)).send(result.paths[:1]).delivered
+    assert FolderSender(destination(tmp_path)).send(result.delivery_of(result.files[:1])).delivered
     ((names, partial),) = seen
     assert names == [partial] and partial.startswith(".") and partial.endswith(".partial")
     assert [path.name for path in tmp_path.iterdir()] == [partial[1 : -len(".partial")]]
@@ -53,7 +53,7 @@ def test_an_interrupted_copy_leaves_nothing(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(atomic_file.shutil, "copyfileobj", fail_midway)
-    outcome = FolderSender(destination(tmp_path)).send(result.paths)
+    outcome = FolderSender(destination(tmp_path)).send(result.delivery)
     assert outcome.verdict is Verdict.RETRY and "No space left" in outcome.reason
     assert list(tmp_path.iterdir()) == []
 
@@ -62,7 +62,7 @@ def test_a_missing_folder_is_retried_and_never_created(
     tmp_path: Path, result: WrittenResult
 ) -> None:
     absent = tmp_path / "not-mounted"
-    outcome = FolderSender(destination(absent)).send(result.paths)
+    outcome = FolderSender(destination(absent)).send(result.delivery)
     assert outcome.verdict is Verdict.RETRY and "mounted" in outcome.reason
     assert not absent.exists()
 
@@ -74,6 +74,6 @@ def test_a_permission_problem_is_permanent(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(atomic_file.shutil, "copyfileobj", refuse)
-    outcome = FolderSender(destination(tmp_path)).send(result.paths)
+    outcome = FolderSender(destination(tmp_path)).send(result.delivery)
     assert outcome.verdict is Verdict.PERMANENT and "Permission denied" in outcome.reason
     assert list(tmp_path.iterdir()) == []

@@ -55,7 +55,7 @@ def test_results_arrive_under_the_slides_study(
     pacs: OrthancServer, source: SourceSlide, result: WrittenResult, kind: str
 ) -> None:
     target: ExportDestination = dimse(pacs) if kind == "dimse" else dicomweb(pacs)
-    outcome = send_result(target, result.paths)
+    outcome = send_result(target, result.delivery)
     assert outcome.delivered, outcome.reason
     assert set(outcome.confirmed) == {uid_of(path) for path in result.paths}
     study_uid = source.map_level.StudyInstanceUID
@@ -67,7 +67,7 @@ def test_results_arrive_under_the_slides_study(
 
 
 def test_what_the_pacs_stores_reads_back_intact(pacs: OrthancServer, result: WrittenResult) -> None:
-    assert send_result(dimse(pacs), result.paths).delivered
+    assert send_result(dimse(pacs), result.delivery).delivered
     stored_seg = dcmread(DicomBytesIO(pacs.file_of(uid_of(result.seg_paths[0]))))
     assert stored_seg.file_meta.TransferSyntaxUID == JPEGLSLossless
     matrix = hd.seg.Segmentation.from_dataset(stored_seg).get_total_pixel_matrix(
@@ -83,17 +83,17 @@ def test_what_the_pacs_stores_reads_back_intact(pacs: OrthancServer, result: Wri
 
 
 def test_sending_again_duplicates_nothing(pacs: OrthancServer, result: WrittenResult) -> None:
-    assert send_result(dimse(pacs), result.paths).delivered
+    assert send_result(dimse(pacs), result.delivery).delivered
     count = len(pacs.instances())
-    assert send_result(dimse(pacs), result.paths).delivered
-    assert send_result(dicomweb(pacs), result.paths).delivered
+    assert send_result(dimse(pacs), result.delivery).delivered
+    assert send_result(dicomweb(pacs), result.delivery).delivered
     assert len(pacs.instances()) == count
 
 
 def test_a_wrong_called_ae_title_is_refused_with_the_reason(
     pacs: OrthancServer, result: WrittenResult
 ) -> None:
-    outcome = send_result(dimse(pacs, ae_title="NOT-ORTHANC"), result.paths)
+    outcome = send_result(dimse(pacs, ae_title="NOT-ORTHANC"), result.delivery)
     assert outcome.verdict is Verdict.PERMANENT
     assert "NOT-ORTHANC" in outcome.reason and "Called AE title not recognised" in outcome.reason
 
@@ -101,7 +101,7 @@ def test_a_wrong_called_ae_title_is_refused_with_the_reason(
 def test_a_wrong_dicomweb_url_is_refused_with_the_reason(
     pacs: OrthancServer, result: WrittenResult
 ) -> None:
-    outcome = send_result(dicomweb(pacs, url=f"{pacs.url}/no-dicom-web"), result.paths)
+    outcome = send_result(dicomweb(pacs, url=f"{pacs.url}/no-dicom-web"), result.delivery)
     assert outcome.verdict is Verdict.PERMANENT and "HTTP 404" in outcome.reason
 
 
@@ -110,7 +110,7 @@ def test_a_pacs_without_jpeg_ls_refuses_the_segmentation_only(
 ) -> None:
     uncompressed = {"AcceptedTransferSyntaxes": ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"]}
     with OrthancServer(tmp_path, options=uncompressed) as pacs:
-        outcome = send_result(dimse(pacs), result.paths)
+        outcome = send_result(dimse(pacs), result.delivery)
         assert outcome.verdict is Verdict.PERMANENT
         assert JPEGLSLossless in outcome.reason
         assert outcome.confirmed == (uid_of(result.sr_path),)
@@ -126,13 +126,13 @@ def test_a_stopped_pacs_is_retried_until_it_is_back(
     with pacs:
         pacs.upload(source.paths[0])
     targets = [dimse(pacs), dicomweb(pacs)]
-    while_down = [send_result(target, result.paths) for target in targets]
+    while_down = [send_result(target, result.delivery) for target in targets]
     assert [outcome.verdict for outcome in while_down] == [Verdict.RETRY, Verdict.RETRY]
     assert "no association" in while_down[0].reason
     assert "cannot reach" in while_down[1].reason
     pacs.start()
     try:
-        when_back = [send_result(target, result.paths) for target in targets]
+        when_back = [send_result(target, result.delivery) for target in targets]
         assert all(outcome.delivered for outcome in when_back), when_back
         # The PACS kept what it held before it was stopped, and files the results with it.
         assert pacs.instance(uid_of(source.paths[0])) is not None

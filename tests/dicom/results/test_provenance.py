@@ -12,18 +12,20 @@ from tests.dicom.results.writing import algorithm
 SERIES = "1.2.3.4"
 
 
-def test_uids_depend_on_slide_weights_and_settings_only() -> None:
-    first = ResultIdentity(SERIES, algorithm())
-    assert first.uid("seg", 1) == ResultIdentity(SERIES, algorithm()).uid("seg", 1)
+def test_uids_depend_on_slide_content_weights_and_settings_only() -> None:
+    first = ResultIdentity(SERIES, algorithm(), "content-1")
+    assert first.uid("seg", 1) == ResultIdentity(SERIES, algorithm(), "content-1").uid("seg", 1)
     others = [
-        ResultIdentity("1.2.3.5", algorithm()),
-        ResultIdentity(SERIES, algorithm(weights="cd" * 32)),
-        ResultIdentity(SERIES, replace(algorithm(), settings_digest="settings-0002")),
+        ResultIdentity("1.2.3.5", algorithm(), "content-1"),
+        ResultIdentity(SERIES, algorithm(), "content-2"),
+        ResultIdentity(SERIES, algorithm(weights="cd" * 32), "content-1"),
+        ResultIdentity(SERIES, replace(algorithm(), settings_digest="settings-0002"), "content-1"),
     ]
     assert all(other.uid("seg", 1) != first.uid("seg", 1) for other in others)
     assert first.uid("seg", 1) != first.uid("seg", 2)
     for uid in (first.uid("seg", 1), first.sr_series_uid, first.sr_instance_uid, first.device_uid):
         assert is_valid_uid(uid)
+    assert first.sr_instance_uid != others[1].sr_instance_uid
 
 
 def test_the_device_is_the_model_not_the_slide() -> None:

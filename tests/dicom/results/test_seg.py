@@ -157,9 +157,10 @@ def test_jpeg_2000_and_source_sized_tiles(tmp_path: Path, source: SourceSlide) -
     identity = ResultIdentity(source.map_level.SeriesInstanceUID, algorithm())
     options = SegmentationOptions(compression=Compression.JPEG_2000, pyramid=False)
     probability = probability_map(384, 512)
-    paths = write_segmentation(
+    written = write_segmentation(
         tmp_path, probability, source.levels, identity, ANALYSIS_TIME, options
     )
+    paths = [file.path for file in written]
     assert [path.name for path in paths] == [f"seg-level-{MAP_LEVEL}.dcm"]
     segmentation = dcmread(paths[0], stop_before_pixels=True)
     assert segmentation.file_meta.TransferSyntaxUID == JPEG2000Lossless

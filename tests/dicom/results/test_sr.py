@@ -62,8 +62,8 @@ def test_finding_is_benign_below_the_threshold(
 ) -> None:
     findings = SlideFindings(0.49)
     path = write_report(
-        tmp_path, source.map_level, result.seg_paths, findings, result.identity, ANALYSIS_TIME
-    )
+        tmp_path, source.map_level, result.segmentations, findings, result.identity, ANALYSIS_TIME
+    ).path
     (finding,) = slide_group(path).get_qualitative_evaluations(name=PATHOLOGY)
     assert finding.value.meaning == "Benign"
     assert_dciodvfy_clean(path)
@@ -172,7 +172,7 @@ def test_report_needs_the_segmentation_of_the_same_slide(
         write_report(tmp_path, source.map_level, [], findings, result.identity, ANALYSIS_TIME)
     with pytest.raises(ResultWriteError, match="not a DICOM Segmentation"):
         write_report(
-            tmp_path, source.map_level, [result.sr_path], findings, result.identity, ANALYSIS_TIME
+            tmp_path, source.map_level, [result.report], findings, result.identity, ANALYSIS_TIME
         )
 
 
@@ -187,11 +187,11 @@ def test_a_report_without_regions_is_valid(
     path = write_report(
         tmp_path,
         source.map_level,
-        result.seg_paths,
+        result.segmentations,
         SlideFindings(0.1, ()),
         result.identity,
         ANALYSIS_TIME,
-    )
+    ).path
     assert read_report(path).get_planar_roi_measurement_groups() == []
     assert_dciodvfy_clean(path)
 

@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset
 
+from dicom.export.delivery import Delivery
 from dicom.hot_regions import hottest_regions
 from dicom.provenance import Algorithm, ResultIdentity
 from dicom.seg import SegmentationOptions, write_segmentation
 from dicom.source_levels import read_source_levels
 from dicom.sr import SlideFindings, write_report
+from dicom.written_file import WrittenFile
 from dicom.wsi import PyramidSpec, synthetic_identity, write_pyramid
 from tests.dicom.wsi.renderers import ShapesRenderer
 
@@ -64,12 +66,40 @@ class WrittenResult:
     probability: np.ndarray
     identity: ResultIdentity
     findings: SlideFindings
-    seg_paths: list[Path]
-    sr_path: Path
+    segmentations: list[WrittenFile]
+    report: WrittenFile
+    study_instance_uid: str
+
+    @property
+    def files(self) -> list[WrittenFile]:
+        return [*self.segmentations, self.report]
+
+    @property
+    def seg_paths(self) -> list[Path]:
+        return [file.path for file in self.segmentations]
+
+    @property
+    def sr_path(self) -> Path:
+        return self.report.path
 
     @property
     def paths(self) -> list[Path]:
-        return [*self.seg_paths, self.sr_path]
+        return [file.path for file in self.files]
+
+    @property
+    def delivery(self) -> Delivery:
+        """The delivery an export of this result sends."""
+        return self.delivery_of(self.files)
+
+    def delivery_of(self, files: list[WrittenFile]) -> Delivery:
+        """A delivery of some of its files."""
+        return Delivery(
+            files=tuple(files),
+            study_instance_uid=self.study_instance_uid,
+            accession_number="A-1",
+            score=self.findings.score,
+            suspicious=self.findings.score >= self.identity.algorithm.threshold,
+        )
 
 
 def write_result(
@@ -82,11 +112,14 @@ def write_result(
     regions = tuple(hottest_regions(probability, count=3, cell=32))
     findings = SlideFindings(top_k_score(probability), regions)
     options = options or SegmentationOptions(tile_size=SEG_TILE)
-    seg_paths = write_segmentation(
+    segmentations = write_segmentation(
         folder, probability, source.levels, identity, ANALYSIS_TIME, options
     )
-    sr_path = write_report(folder, source.map_level, seg_paths, findings, identity, ANALYSIS_TIME)
-    return WrittenResult(folder, probability, identity, findings, seg_paths, sr_path)
+    report = write_report(
+        folder, source.map_level, segmentations, findings, identity, ANALYSIS_TIME
+    )
+    study = str(source.map_level.StudyInstanceUID)
+    return WrittenResult(folder, probability, identity, findings, segmentations, report, study)
 
 
 def _shape(level: Dataset) -> tuple[int, int]:

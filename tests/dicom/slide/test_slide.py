@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dicom.slide import NoSlideError, SlideReadError, WholeSlideImage
+from dicom.slide import NoSlideError, SlideError, SlideReadError, WholeSlideImage
 from tests.dicom.wsm_files import write_pyramid
 
 
@@ -62,3 +62,24 @@ def test_folder_without_slide_is_a_clear_error(tmp_path: Path) -> None:
         WholeSlideImage.open(tmp_path)
     with pytest.raises(NoSlideError, match="is not a folder"):
         WholeSlideImage.open(tmp_path / "absent")
+
+
+def test_open_files_reads_only_the_files_named(folder: Path, tmp_path: Path) -> None:
+    named = []
+    for path in sorted(folder.glob("*.dcm")):
+        named.append(tmp_path / path.name)
+        named[-1].write_bytes(path.read_bytes())
+    # A stray, truncated WSM file beside them: the folder cannot be opened, the list can.
+    (tmp_path / "stray.dcm").write_bytes(named[0].read_bytes()[:2000])
+    with pytest.raises(SlideError, match=r"stray\.dcm"):
+        WholeSlideImage.open(tmp_path)
+    with WholeSlideImage.open_files(named, name="S-1") as slide:
+        assert (slide.levels[0].width, slide.levels[0].height) == (420, 300)
+
+
+def test_open_files_refuses_a_named_file_that_is_gone(folder: Path, tmp_path: Path) -> None:
+    named = [*sorted(folder.glob("*.dcm")), tmp_path / "gone.dcm"]
+    with pytest.raises(SlideError, match=r"gone\.dcm is not on disk"):
+        WholeSlideImage.open_files(named, name="S-1")
+    with pytest.raises(NoSlideError, match="the set of 0 files of slide S-2 holds no readable"):
+        WholeSlideImage.open_files([], name="S-2")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pydicom import dcmread
 
-from dicom.slide.instance_file import read_instance_files
+from dicom.slide.instance_file import folder_files, read_instance_files
 from dicom.slide.spliced import SplicedFile, encode_header
 from tests.dicom.slide import nonconformant as nc
 from tests.dicom.slide.conftest import ConformantSlide
@@ -27,7 +27,9 @@ def test_spliced_level_is_the_repaired_header_with_the_received_pixels(
     conformant: ConformantSlide, tmp_path: Path
 ) -> None:
     nc.with_image_type(conformant.folder, tmp_path, lambda _: None, names=["level-2.dcm"])
-    level = next(file for file in read_instance_files(tmp_path) if file.name == "level-2.dcm")
+    level = next(
+        file for file in read_instance_files(folder_files(tmp_path)) if file.name == "level-2.dcm"
+    )
     level.header.ImageType = ["DERIVED", "PRIMARY", "VOLUME", "RESAMPLED"]
     spliced = SplicedFile(encode_header(level), level.path, level.rest_offset)
     repaired, received = dcmread(spliced), dcmread(level.path)

@@ -9,6 +9,7 @@ from config import DbSettings, JobSettings, Settings, StorageSettings
 from db import jobs
 from db.models import Job, JobState, Result
 from db.session import Database
+from db.slide_completion import content_key
 from plugin.metrics import ServiceMetrics
 from plugin.worker import Worker, WorkerConfig, WorkerPool
 from tests.db.factories import add_case, add_slide
@@ -152,3 +153,14 @@ def test_stopping_gives_the_running_job_back_without_spending_an_attempt(
     pool.stop(10)
     job = _job(database, job_id)
     assert (job.state, job.attempts) == (JobState.QUEUED, 0)
+
+
+def test_the_context_names_the_content_of_the_instances_it_lists(database: Database) -> None:
+    (job_id,) = _enqueue(database)  # queued as content "k"
+    pipeline = Scripted()
+    Worker(database, pipeline, CONFIG).run_once()
+    with database.session() as session:
+        instances = jobs.get_job(session, job_id).slide.instances
+        expected = content_key(instances)
+    (context,) = pipeline.seen
+    assert expected is not None and context.content_key == expected

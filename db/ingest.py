@@ -13,64 +13,107 @@ A series already indexed under another study is refused the same way (the slide 
 """
 
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.models import Case, ImageType, Instance, Slide, SlideState, utcnow
+from config.kinds import ImageType
+from db.models import Case, Instance, Slide, SlideState, utcnow
 
 
-@dataclass(frozen=True)
-class CaseValues:
-    """A study as received; the first instance of a study sets these for good."""
+class StudyHeader(Protocol):
+    """What the case row records of a received study; the first instance sets it for good."""
 
-    study_instance_uid: str
-    accession_number: str | None = None
-    patient_id: str | None = None
-    issuer_of_patient_id: str | None = None
-    patient_name: str | None = None
-    patient_birth_date: str | None = None
-    study_date: str | None = None
-    study_description: str | None = None
-
-
-@dataclass(frozen=True)
-class SlideValues:
-    """A series as received, and the folder its instances are stored in."""
-
-    series_instance_uid: str
-    storage_dir: str
-    container_identifier: str | None = None
-    specimen_identifier: str | None = None
-    specimen_description: str | None = None
-    manufacturer: str | None = None
-    manufacturer_model_name: str | None = None
-    device_serial_number: str | None = None
-    frame_of_reference_uid: str | None = None
+    @property
+    def study_instance_uid(self) -> str: ...
+    @property
+    def accession_number(self) -> str | None: ...
+    @property
+    def patient_id(self) -> str | None: ...
+    @property
+    def issuer_of_patient_id(self) -> str | None: ...
+    @property
+    def patient_name(self) -> str | None: ...
+    @property
+    def patient_birth_date(self) -> str | None: ...
+    @property
+    def study_date(self) -> str | None: ...
+    @property
+    def study_description(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class InstanceValues:
-    """One stored file and what the pyramid rule needs from its header."""
+class SeriesHeader(Protocol):
+    """What the slide row records of a received series."""
 
-    sop_instance_uid: str
-    sop_class_uid: str
-    transfer_syntax_uid: str
-    image_type: ImageType
-    path: str
-    size_bytes: int
-    digest: str
-    total_pixel_matrix_columns: int | None = None
-    total_pixel_matrix_rows: int | None = None
-    number_of_frames: int | None = None
-    resampled: bool | None = None
-    concatenation_uid: str | None = None
-    concatenation_number: int | None = None
-    concatenation_total: int | None = None
+    @property
+    def series_instance_uid(self) -> str: ...
+    @property
+    def container_identifier(self) -> str | None: ...
+    @property
+    def specimen_identifier(self) -> str | None: ...
+    @property
+    def specimen_description(self) -> str | None: ...
+    @property
+    def manufacturer(self) -> str | None: ...
+    @property
+    def manufacturer_model_name(self) -> str | None: ...
+    @property
+    def device_serial_number(self) -> str | None: ...
+    @property
+    def frame_of_reference_uid(self) -> str | None: ...
+
+
+class RequestHeader(Protocol):
+    """What the instance row records of the C-STORE request."""
+
+    @property
+    def sop_instance_uid(self) -> str: ...
+    @property
+    def sop_class_uid(self) -> str: ...
+    @property
+    def transfer_syntax_uid(self) -> str: ...
+
+
+class ImageHeader(Protocol):
+    """What the instance row records of the image (what the pyramid rule reads later)."""
+
+    @property
+    def image_type(self) -> ImageType: ...
+    @property
+    def resampled(self) -> bool | None: ...
+    @property
+    def total_pixel_matrix_columns(self) -> int | None: ...
+    @property
+    def total_pixel_matrix_rows(self) -> int | None: ...
+    @property
+    def number_of_frames(self) -> int | None: ...
+    @property
+    def concatenation_uid(self) -> str | None: ...
+    @property
+    def concatenation_number(self) -> int | None: ...
+    @property
+    def concatenation_total(self) -> int | None: ...
+
+
+class InstanceHeader(Protocol):
+    """A received instance as the index reads it (dicom.scp.ReceivedInstance satisfies it)."""
+
+    @property
+    def request(self) -> RequestHeader: ...
+    @property
+    def study(self) -> StudyHeader: ...
+    @property
+    def slide(self) -> SeriesHeader: ...
+    @property
+    def image(self) -> ImageHeader: ...
+    @property
+    def size_bytes(self) -> int: ...
+    @property
+    def digest(self) -> str: ...
 
 
 class Recorded(enum.Enum):
@@ -94,23 +137,23 @@ class RecordOutcome:
 
 def record_instance(
     session: Session,
-    case: CaseValues,
-    slide: SlideValues,
-    instance: InstanceValues,
+    received: InstanceHeader,
     *,
+    storage_dir: str,
+    path: str,
     now: datetime | None = None,
 ) -> RecordOutcome:
-    """Index an instance (creating its case and slide when new), by the duplicate policy.
+    """Index a received instance stored at `path` in its slide's `storage_dir` (creating its
+    case and slide when new), by the duplicate policy.
 
     Its first statement writes, so that on SQLite the transaction holds the write lock from
     the start; on PostgreSQL the slide row is locked, so instances of one slide index in turn.
     On any outcome but NEW the caller should roll back (nothing of it is worth keeping).
     """
     now = now or utcnow()
-    case_id = _insert_once(
-        session, Case, {**asdict(case), "received_at": now}, Case.study_instance_uid
-    )
-    slide_row = _slide_values(slide, case_id, now)
+    case = {**_read(received.study, StudyHeader), "received_at": now}
+    case_id = _insert_once(session, Case, case, Case.study_instance_uid)
+    slide_row = _slide_values(received.slide, storage_dir, case_id, now)
     slide_id = _insert_once(session, Slide, slide_row, Slide.series_instance_uid)
     locked_case = session.execute(
         sa.select(Slide.case_id).where(Slide.id == slide_id).with_for_update()
@@ -119,15 +162,24 @@ def record_instance(
         return RecordOutcome(
             Recorded.MISFILED,
             slide_id,
-            reason=f"series {slide.series_instance_uid} is already stored under another study",
+            reason=f"series {received.slide.series_instance_uid} is already stored under "
+            "another study",
         )
-    return _record_in_slide(session, slide_id, instance, now)
+    return _record_in_slide(session, slide_id, received, path, now)
 
 
 def _record_in_slide(
-    session: Session, slide_id: int, instance: InstanceValues, now: datetime
+    session: Session, slide_id: int, received: InstanceHeader, path: str, now: datetime
 ) -> RecordOutcome:
-    values = {**asdict(instance), "slide_id": slide_id, "received_at": now}
+    values = {
+        **_read(received.request, RequestHeader),
+        **_read(received.image, ImageHeader),
+        "size_bytes": received.size_bytes,
+        "digest": received.digest,
+        "path": path,
+        "slide_id": slide_id,
+        "received_at": now,
+    }
     statement = (
         _insert(session, Instance)
         .values(values)
@@ -139,15 +191,15 @@ def _record_in_slide(
         session.execute(sa.update(Slide).where(Slide.id == slide_id).values(receiving))
         return RecordOutcome(Recorded.NEW, slide_id)
     stored = session.scalars(
-        sa.select(Instance).where(Instance.sop_instance_uid == instance.sop_instance_uid)
+        sa.select(Instance).where(Instance.sop_instance_uid == values["sop_instance_uid"])
     ).one()
-    return _compare(stored, instance, slide_id)
+    return _compare(stored, received, slide_id)
 
 
-def _compare(stored: Instance, received: InstanceValues, slide_id: int) -> RecordOutcome:
+def _compare(stored: Instance, received: InstanceHeader, slide_id: int) -> RecordOutcome:
     same = (
         stored.digest == received.digest
-        and stored.transfer_syntax_uid == received.transfer_syntax_uid
+        and stored.transfer_syntax_uid == received.request.transfer_syntax_uid
         and stored.slide_id == slide_id
     )
     if same:
@@ -173,9 +225,19 @@ def indexed_paths(session: Session) -> set[str]:
     return set(session.scalars(sa.select(Instance.path)))
 
 
-def _slide_values(slide: SlideValues, case_id: int, now: datetime) -> dict[str, Any]:
+def _read(header: object, protocol: type) -> dict[str, Any]:
+    """The values of every member `protocol` declares, read from `header` (the protocol's
+    members are named as the columns they fill)."""
+    members = [name for name, member in vars(protocol).items() if isinstance(member, property)]
+    return {name: getattr(header, name) for name in members}
+
+
+def _slide_values(
+    slide: SeriesHeader, storage_dir: str, case_id: int, now: datetime
+) -> dict[str, Any]:
     return {
-        **asdict(slide),
+        **_read(slide, SeriesHeader),
+        "storage_dir": storage_dir,
         "case_id": case_id,
         "state": SlideState.RECEIVING,
         "received_at": now,

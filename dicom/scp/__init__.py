@@ -2,10 +2,9 @@
 placed atomically and indexed before it answers success."""
 
 from dicom.scp.index import IndexOutcome, IndexResult, InstanceIndex
-from dicom.scp.pyramid import is_pyramid_complete
+from dicom.scp.pyramid import PyramidImage, is_pyramid_complete
 from dicom.scp.received import (
     ImageFields,
-    ImageKind,
     ReceivedInstance,
     SlideFields,
     StoreRequest,
@@ -19,13 +18,13 @@ from dicom.scp.storage import InstanceStore, Placement
 __all__ = [
     "INCOMING_SUFFIX",
     "ImageFields",
-    "ImageKind",
     "IndexOutcome",
     "IndexResult",
     "InstanceIndex",
     "InstanceRefusedError",
     "InstanceStore",
     "Placement",
+    "PyramidImage",
     "ReceivedInstance",
     "ScpSetupError",
     "SlideFields",

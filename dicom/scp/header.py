@@ -15,6 +15,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import ImplicitVRLittleEndian
 
+from config.kinds import ImageType
 from dicom.scp.attributes import (
     UNREADABLE,
     named,
@@ -29,7 +30,6 @@ from dicom.scp.attributes import (
 from dicom.scp.pixel_data import FrameLayout, check_pixel_data
 from dicom.scp.received import (
     ImageFields,
-    ImageKind,
     ReceivedInstance,
     SlideFields,
     StoreRequest,
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 # Values longer than this stay on disk while the header is parsed (a garbage length field
 # must not make the parser read gigabytes into memory).
 DEFER_BYTES = 64 * 1024
-_KINDS = {kind.name: kind for kind in ImageKind}
+_KINDS = {kind.name: kind for kind in ImageType}
 _RESAMPLED = {"RESAMPLED": True, "NONE": False}
 
 
@@ -135,7 +135,7 @@ def _image_fields(header: Dataset) -> ImageFields:
         columns, rows = optional_int(header, "Columns"), optional_int(header, "Rows")
     kind, resampled = _kind(header)
     return ImageFields(
-        kind=kind,
+        image_type=kind,
         resampled=resampled,
         total_pixel_matrix_columns=columns,
         total_pixel_matrix_rows=rows,
@@ -146,15 +146,15 @@ def _image_fields(header: Dataset) -> ImageFields:
     )
 
 
-def _kind(header: Dataset) -> tuple[ImageKind, bool | None]:
+def _kind(header: Dataset) -> tuple[ImageType, bool | None]:
     image_type = values(header, "ImageType")
     if len(image_type) < 3:
         # Non-conformant but common in converted slides: treat it as a pyramid level whose
         # origin (original or resampled) is unknown.
         log.info("no Image Type flavour in %s: indexed as a volume image", _sop(header))
-        return ImageKind.VOLUME, None
+        return ImageType.VOLUME, None
     resampled = _RESAMPLED.get(image_type[3]) if len(image_type) > 3 else None
-    return _KINDS.get(image_type[2], ImageKind.OTHER), resampled
+    return _KINDS.get(image_type[2], ImageType.OTHER), resampled
 
 
 def _frame_layout(header: Dataset, frames: int) -> FrameLayout:

@@ -22,12 +22,33 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Protocol
 
-from dicom.scp.received import ImageFields, ImageKind
+from config.kinds import ImageType
 
 THUMBNAIL_MAX_SIDE = 4096
 MAX_LEVEL_STEP = 4
-_PYRAMID_KINDS = (ImageKind.VOLUME, ImageKind.THUMBNAIL)
+_PYRAMID_TYPES = (ImageType.VOLUME, ImageType.THUMBNAIL)
+
+
+class PyramidImage(Protocol):
+    """What the rule reads of one image: a received one (dicom.scp.ImageFields) or an indexed
+    one (the database's instance row) alike."""
+
+    @property
+    def image_type(self) -> ImageType: ...
+    @property
+    def resampled(self) -> bool | None: ...
+    @property
+    def total_pixel_matrix_columns(self) -> int | None: ...
+    @property
+    def total_pixel_matrix_rows(self) -> int | None: ...
+    @property
+    def concatenation_uid(self) -> str | None: ...
+    @property
+    def concatenation_number(self) -> int | None: ...
+    @property
+    def concatenation_total(self) -> int | None: ...
 
 
 @dataclass(frozen=True, order=True)
@@ -42,7 +63,7 @@ class LevelSize:
         return max(self.columns, self.rows)
 
 
-def is_pyramid_complete(images: Iterable[ImageFields]) -> bool:
+def is_pyramid_complete(images: Iterable[PyramidImage]) -> bool:
     """Whether these images of one series make a complete pyramid (the rule above)."""
     levels = [(image, size) for image in images if (size := _level_size(image)) is not None]
     if not levels or not _concatenations_complete([image for image, _ in levels]):
@@ -52,9 +73,9 @@ def is_pyramid_complete(images: Iterable[ImageFields]) -> bool:
     return base_is_original and _unbroken(sizes) and sizes[-1].long_side <= THUMBNAIL_MAX_SIDE
 
 
-def _level_size(image: ImageFields) -> LevelSize | None:
+def _level_size(image: PyramidImage) -> LevelSize | None:
     columns, rows = image.total_pixel_matrix_columns, image.total_pixel_matrix_rows
-    if image.kind not in _PYRAMID_KINDS or columns is None or rows is None:
+    if image.image_type not in _PYRAMID_TYPES or columns is None or rows is None:
         return None
     return LevelSize(columns, rows)
 
@@ -67,7 +88,7 @@ def _unbroken(sizes: list[LevelSize]) -> bool:
     )
 
 
-def _concatenations_complete(levels: list[ImageFields]) -> bool:
+def _concatenations_complete(levels: list[PyramidImage]) -> bool:
     """Every concatenation has parts 1..total (one without a total can never be judged whole)."""
     parts: dict[str, set[int]] = defaultdict(set)
     totals: dict[str, int | None] = {}

@@ -1,18 +1,9 @@
 """What the SCP hands over about a received instance: plain values, no pydicom objects."""
 
-import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class ImageKind(enum.StrEnum):
-    """The third value of Image Type for whole-slide images (lower case, as the index stores it)."""
-
-    VOLUME = "volume"
-    LABEL = "label"
-    OVERVIEW = "overview"
-    THUMBNAIL = "thumbnail"
-    OTHER = "other"
+from config.kinds import ImageType
 
 
 @dataclass(frozen=True)
@@ -61,13 +52,13 @@ class SlideFields:
 
 @dataclass(frozen=True)
 class ImageFields:
-    """What the pyramid rule needs from one image: its kind, size and place in a concatenation.
+    """What the pyramid rule needs from one image: its type, size and place in a concatenation.
 
     `resampled` is the fourth value of Image Type (False for the original, base level; None
     when the sender left it out).
     """
 
-    kind: ImageKind
+    image_type: ImageType
     resampled: bool | None
     total_pixel_matrix_columns: int | None
     total_pixel_matrix_rows: int | None

@@ -111,7 +111,7 @@ def _answer(instance: ReceivedInstance, result: IndexResult) -> None:
             "stored SOP Instance %s of series %s (%s, %d bytes) from %s",
             uid,
             instance.series_instance_uid,
-            instance.image.kind,
+            instance.image.image_type,
             instance.size_bytes,
             sender,
         )

@@ -13,7 +13,6 @@ from db.ingest import Recorded, RecordOutcome, record_instance, restore_path
 from db.models import utcnow
 from db.session import Database
 from dicom.scp import IndexOutcome, IndexResult, Placement, ReceivedInstance, is_pyramid_complete
-from plugin.ingest.records import case_values, image_fields, instance_values, slide_values
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +30,9 @@ class DatabaseIndex:
         with self._database.session() as session:
             outcome = record_instance(
                 session,
-                case_values(instance),
-                slide_values(instance, placement.target.parent),
-                instance_values(instance, placement.target),
+                instance,
+                storage_dir=str(placement.target.parent),
+                path=str(placement.target),
             )
             if outcome.recorded is Recorded.NEW:
                 placement.place()
@@ -57,7 +56,7 @@ class DatabaseIndex:
         if slide_id is None:
             return
         rows = slide_completion.slide_instances(session, slide_id)
-        if not is_pyramid_complete(image_fields(row) for row in rows):
+        if not is_pyramid_complete(rows):
             return
         if slide_completion.complete_slide(session, slide_id, now=utcnow()):
             job = slide_completion.ensure_job(session, slide_id, max_attempts=self._max_attempts)

@@ -2,20 +2,15 @@
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from db import jobs, slide_completion
-from db.ingest import (
-    CaseValues,
-    InstanceValues,
-    Recorded,
-    SlideValues,
-    indexed_paths,
-    record_instance,
-)
+from db.ingest import Recorded, indexed_paths, record_instance
 from db.models import Case, ImageType, Instance, Job, JobState, Slide, SlideState, utcnow
 from db.session import Database
+from dicom.scp import ImageFields, ReceivedInstance, SlideFields, StoreRequest, StudyFields
 from tests.db.factories import uid
 
 T0 = utcnow()
@@ -23,28 +18,41 @@ T0 = utcnow()
 
 def _values(
     study: str, series: str, sop: str, kind: ImageType = ImageType.VOLUME
-) -> tuple[CaseValues, SlideValues, InstanceValues]:
-    case = CaseValues(study_instance_uid=study, accession_number="A1", patient_name="Doe^Jane")
-    slide = SlideValues(series_instance_uid=series, storage_dir=f"/slides/{series}")
-    instance = InstanceValues(
-        sop_instance_uid=sop,
+) -> ReceivedInstance:
+    request = StoreRequest(
         sop_class_uid="1.2.840.10008.5.1.4.1.1.77.1.6",
+        sop_instance_uid=sop,
         transfer_syntax_uid="1.2.840.10008.1.2.4.50",
+        calling_ae_title="SCANNER",
+        peer="127.0.0.1",
+    )
+    image = ImageFields(
         image_type=kind,
-        path=f"/slides/{series}/{sop}.dcm",
-        size_bytes=1000,
-        digest=f"digest-of-{sop}",
+        resampled=False,
         total_pixel_matrix_columns=1000,
         total_pixel_matrix_rows=800,
         number_of_frames=16,
-        resampled=False,
     )
-    return case, slide, instance
+    return ReceivedInstance(
+        request=request,
+        study=StudyFields(study_instance_uid=study, accession_number="A1", patient_name="Doe^Jane"),
+        slide=SlideFields(series_instance_uid=series),
+        image=image,
+        incoming_path=Path(f"/incoming/{sop}"),
+        size_bytes=1000,
+        digest=f"digest-of-{sop}",
+    )
 
 
-def _record(database: Database, values: tuple[CaseValues, SlideValues, InstanceValues]) -> Recorded:
+def _place(received: ReceivedInstance) -> dict[str, str]:
+    """Where the index stores it: the slide's folder and the file in it."""
+    series, sop = received.series_instance_uid, received.sop_instance_uid
+    return {"storage_dir": f"/slides/{series}", "path": f"/slides/{series}/{sop}.dcm"}
+
+
+def _record(database: Database, received: ReceivedInstance) -> Recorded:
     with database.session() as session:
-        outcome = record_instance(session, *values, now=T0)
+        outcome = record_instance(session, received, **_place(received), now=T0)
         if outcome.recorded is Recorded.NEW:
             session.commit()
         return outcome.recorded
@@ -88,21 +96,23 @@ def test_the_identical_instance_again_changes_nothing(database: Database) -> Non
 
 
 def test_other_content_under_the_same_uid_keeps_the_first(database: Database) -> None:
-    case, slide, instance = _values(uid(1), uid(2), uid(3))
-    _record(database, (case, slide, instance))
+    received = _values(uid(1), uid(2), uid(3))
+    _record(database, received)
     with database.session() as session:
-        outcome = record_instance(session, case, slide, replace(instance, digest="other"))
+        changed = replace(received, digest="other")
+        outcome = record_instance(session, changed, **_place(changed))
     assert outcome.recorded is Recorded.CHANGED
     assert "kept the first" in (outcome.reason or "")
     with database.session() as session:
-        assert session.scalars(sa.select(Instance.digest)).one() == instance.digest
+        assert session.scalars(sa.select(Instance.digest)).one() == received.digest
 
 
 def test_a_series_under_another_study_is_refused(database: Database) -> None:
     series = uid(2)
     _record(database, _values(uid(1), series, uid(3)))
     with database.session() as session:
-        outcome = record_instance(session, *_values(uid(1), series, uid(3)))
+        misfiled = _values(uid(1), series, uid(3))
+        outcome = record_instance(session, misfiled, **_place(misfiled))
         session.rollback()
     assert outcome.recorded is Recorded.MISFILED
     assert "another study" in (outcome.reason or "")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydicom.dataset import Dataset
 
+from config.kinds import ImageType
 from dicom.scp.header import read_instance
-from dicom.scp.received import ImageKind
 from dicom.scp.status import InstanceRefusedError, StoreStatus
 from plugin.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import (
@@ -32,7 +32,7 @@ def test_a_conformant_level_is_described(slide: SyntheticSlide) -> None:
     assert instance.study.study_instance_uid == slide.study_uid
     assert instance.slide.series_instance_uid == slide.series_uid
     assert instance.study.accession_number == slide.accession_number
-    assert instance.image.kind is ImageKind.VOLUME
+    assert instance.image.image_type is ImageType.VOLUME
     assert instance.image.resampled is False
     assert (instance.image.total_pixel_matrix_columns, instance.image.total_pixel_matrix_rows) == (
         slide.width,
@@ -44,9 +44,9 @@ def test_a_conformant_level_is_described(slide: SyntheticSlide) -> None:
 
 def test_levels_label_and_overview_have_their_kinds(slide: SyntheticSlide) -> None:
     kinds = [read_instance(*as_received(path)).image for path in (*slide.levels, *slide.extras)]
-    assert [image.kind for image in kinds] == [ImageKind.VOLUME] * 4 + [
-        ImageKind.LABEL,
-        ImageKind.OVERVIEW,
+    assert [image.image_type for image in kinds] == [ImageType.VOLUME] * 4 + [
+        ImageType.LABEL,
+        ImageType.OVERVIEW,
     ]
     assert [image.resampled for image in kinds[:4]] == [False, True, True, True]
 
@@ -55,7 +55,7 @@ def test_missing_image_type_is_indexed_as_a_volume_of_unknown_origin(
     level0: Path, tmp_path: Path
 ) -> None:
     image = read_instance(*as_received(rewrite(level0, tmp_path / "x.dcm", without("ImageType"))))
-    assert (image.image.kind, image.image.resampled) == (ImageKind.VOLUME, None)
+    assert (image.image.image_type, image.image.resampled) == (ImageType.VOLUME, None)
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,16 @@
 
 from dataclasses import replace
 
+from config.kinds import ImageType
 from dicom.scp.pyramid import THUMBNAIL_MAX_SIDE, is_pyramid_complete
-from dicom.scp.received import ImageFields, ImageKind
+from dicom.scp.received import ImageFields
 
 
 def _level(
     width: int, height: int, *, resampled: bool | None = True, **extra: object
 ) -> ImageFields:
     return ImageFields(
-        kind=ImageKind.VOLUME,
+        image_type=ImageType.VOLUME,
         resampled=resampled,
         total_pixel_matrix_columns=width,
         total_pixel_matrix_rows=height,
@@ -49,12 +50,12 @@ def test_until_a_thumbnail_sized_level_arrives_it_is_not_complete() -> None:
 
 
 def test_a_thumbnail_image_ends_the_chain() -> None:
-    thumbnail = replace(_level(2500, 1875), kind=ImageKind.THUMBNAIL)
+    thumbnail = replace(_level(2500, 1875), image_type=ImageType.THUMBNAIL)
     assert is_pyramid_complete([BASE, *HALVINGS[:3], thumbnail])
 
 
 def test_labels_and_overviews_do_not_count() -> None:
-    label = replace(_level(500, 500), kind=ImageKind.LABEL)
+    label = replace(_level(500, 500), image_type=ImageType.LABEL)
     assert not is_pyramid_complete([BASE, *HALVINGS[:3], label])
 
 

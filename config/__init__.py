@@ -1,7 +1,7 @@
 """Typed settings, the defaults file and logging setup. Imports nothing else of ours."""
 
 from config.errors import ConfigError, PathSentryError
-from config.loading import clear_settings_cache, get_settings, load_settings
+from config.loading import load_settings
 from config.settings import (
     DbSettings,
     DicomSettings,
@@ -32,7 +32,5 @@ __all__ = [
     "TrainingSettings",
     "TriageSettings",
     "WebSettings",
-    "clear_settings_cache",
-    "get_settings",
     "load_settings",
 ]

@@ -1,6 +1,8 @@
-"""Builds the settings from defaults, an override file and the environment, once."""
+"""Builds the settings from defaults, an override file and the environment.
 
-import functools
+Each command builds them once, when it starts (never at import time), and hands them down.
+"""
+
 import os
 import tomllib
 from collections.abc import Mapping
@@ -44,17 +46,6 @@ def load_settings(config_file: Path | None = None) -> Settings:
         return _LoadedSettings(**values)
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
-
-
-@functools.cache
-def get_settings() -> Settings:
-    """The settings of this process, built on first use (never at import time)."""
-    return load_settings()
-
-
-def clear_settings_cache() -> None:
-    """Forget the cached settings, so that the next `get_settings` reads them again."""
-    get_settings.cache_clear()
 
 
 def _env_config_file() -> Path | None:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from config.kinds import ImageType
+from config.kinds import ImageHeader
 from db.models import Case, Instance, Slide, SlideState, utcnow
 
 
@@ -76,27 +76,6 @@ class RequestHeader(Protocol):
     def sop_class_uid(self) -> str: ...
     @property
     def transfer_syntax_uid(self) -> str: ...
-
-
-class ImageHeader(Protocol):
-    """What the instance row records of the image (what the pyramid rule reads later)."""
-
-    @property
-    def image_type(self) -> ImageType: ...
-    @property
-    def resampled(self) -> bool | None: ...
-    @property
-    def total_pixel_matrix_columns(self) -> int | None: ...
-    @property
-    def total_pixel_matrix_rows(self) -> int | None: ...
-    @property
-    def number_of_frames(self) -> int | None: ...
-    @property
-    def concatenation_uid(self) -> str | None: ...
-    @property
-    def concatenation_number(self) -> int | None: ...
-    @property
-    def concatenation_total(self) -> int | None: ...
 
 
 class InstanceHeader(Protocol):

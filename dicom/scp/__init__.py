@@ -2,7 +2,7 @@
 placed atomically and indexed before it answers success."""
 
 from dicom.scp.index import IndexOutcome, IndexResult, InstanceIndex
-from dicom.scp.pyramid import PyramidImage, is_pyramid_complete
+from dicom.scp.pyramid import is_pyramid_complete
 from dicom.scp.received import (
     ImageFields,
     ReceivedInstance,
@@ -24,7 +24,6 @@ __all__ = [
     "InstanceRefusedError",
     "InstanceStore",
     "Placement",
-    "PyramidImage",
     "ReceivedInstance",
     "ScpSetupError",
     "SlideFields",

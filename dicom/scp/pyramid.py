@@ -22,33 +22,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Protocol
 
-from config.kinds import ImageType
+from config.kinds import ImageHeader, ImageType
 
 THUMBNAIL_MAX_SIDE = 4096
 MAX_LEVEL_STEP = 4
 _PYRAMID_TYPES = (ImageType.VOLUME, ImageType.THUMBNAIL)
-
-
-class PyramidImage(Protocol):
-    """What the rule reads of one image: a received one (dicom.scp.ImageFields) or an indexed
-    one (the database's instance row) alike."""
-
-    @property
-    def image_type(self) -> ImageType: ...
-    @property
-    def resampled(self) -> bool | None: ...
-    @property
-    def total_pixel_matrix_columns(self) -> int | None: ...
-    @property
-    def total_pixel_matrix_rows(self) -> int | None: ...
-    @property
-    def concatenation_uid(self) -> str | None: ...
-    @property
-    def concatenation_number(self) -> int | None: ...
-    @property
-    def concatenation_total(self) -> int | None: ...
 
 
 @dataclass(frozen=True, order=True)
@@ -63,8 +42,9 @@ class LevelSize:
         return max(self.columns, self.rows)
 
 
-def is_pyramid_complete(images: Iterable[PyramidImage]) -> bool:
-    """Whether these images of one series make a complete pyramid (the rule above)."""
+def is_pyramid_complete(images: Iterable[ImageHeader]) -> bool:
+    """Whether these images of one series make a complete pyramid (the rule above); received
+    images and indexed instance rows alike."""
     levels = [(image, size) for image in images if (size := _level_size(image)) is not None]
     if not levels or not _concatenations_complete([image for image, _ in levels]):
         return False
@@ -73,7 +53,7 @@ def is_pyramid_complete(images: Iterable[PyramidImage]) -> bool:
     return base_is_original and _unbroken(sizes) and sizes[-1].long_side <= THUMBNAIL_MAX_SIDE
 
 
-def _level_size(image: PyramidImage) -> LevelSize | None:
+def _level_size(image: ImageHeader) -> LevelSize | None:
     columns, rows = image.total_pixel_matrix_columns, image.total_pixel_matrix_rows
     if image.image_type not in _PYRAMID_TYPES or columns is None or rows is None:
         return None
@@ -88,7 +68,7 @@ def _unbroken(sizes: list[LevelSize]) -> bool:
     )
 
 
-def _concatenations_complete(levels: list[PyramidImage]) -> bool:
+def _concatenations_complete(levels: list[ImageHeader]) -> bool:
     """Every concatenation has parts 1..total (one without a total can never be judged whole)."""
     parts: dict[str, set[int]] = defaultdict(set)
     totals: dict[str, int | None] = {}

@@ -8,6 +8,7 @@ each test and dropped at the end.
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
+@contextmanager
+def new_postgres_database(prefix: str = "pathsentry_test") -> Iterator[str]:
+    """The URL of a new, empty database on the test server, dropped afterwards (the test is
+    skipped when the server is not reachable)."""
     server = sa.create_engine(
         POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
     )
@@ -36,17 +39,22 @@ def postgres_database() -> Iterator[str]:
     except sa.exc.OperationalError as error:
         server.dispose()
         require(False, f"PostgreSQL at {POSTGRES_URL} is not reachable: {error.orig}")
-    name = f"pathsentry_test_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     with server.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
-        yield url
+        yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with server.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         server.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    with new_postgres_database() as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture

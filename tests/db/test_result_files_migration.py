@@ -1,7 +1,6 @@
 """Migration 0004_result_files moves each result's stats["outputs"] into result_files rows,
 with the UIDs read from the files, on SQLite and PostgreSQL (and back on downgrade)."""
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +14,8 @@ from pydicom.uid import ExplicitVRLittleEndian
 from db.migrate import alembic_config, head_revision, upgrade
 from db.models import JobState, Result, ResultFile, ResultFileKind
 from db.session import connect
-from tests.conftest import POSTGRES_URL, require
 from tests.db.factories import REPORT, SEGMENTATION, T0, add_case, add_job, add_slide, uid
+from tests.db.fixtures import new_postgres_database
 
 REVISION = "0004_result_files"
 BEFORE = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION).down_revision
@@ -28,23 +27,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/migrating.db"
         return
-    server = sa.create_engine(
-        POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        server.connect().close()
-    except sa.exc.OperationalError as error:
-        server.dispose()
-        require(False, f"PostgreSQL at {POSTGRES_URL} is not reachable: {error.orig}")
-    name = f"pathsentry_migration_{secrets.token_hex(4)}"
-    with server.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
+    with new_postgres_database("pathsentry_migration") as url:
+        yield url
 
 
 def dicom_file(path: Path, sop_class: str, series: str) -> str:

@@ -61,11 +61,13 @@ class ServiceMetrics:
             registry=self.registry,
         )
 
-    def observe_job(
-        self, outcome: JobState, duration_s: float, result: ResultValues | None
-    ) -> None:
-        """Record one finished attempt (and its throughput, when it produced a result)."""
-        self.job_duration.labels(outcome=outcome.value).observe(duration_s)
+    def observe_job(self, outcome: str, duration_s: float, result: ResultValues | None) -> None:
+        """Record one finished attempt (and its throughput, when it produced a result).
+
+        `outcome`: the job's state after the attempt (done, failed, not_evaluable, cancelled), or
+        `retried` (it failed and will be tried again) or `released` (given back unspent).
+        """
+        self.job_duration.labels(outcome=outcome).observe(duration_s)
         if result is None:
             return
         self.slides_analysed.inc()

@@ -17,17 +17,18 @@ from db.models import JobState
 from db.results import ResultValues
 from db.session import Database
 from plugin.metrics import ServiceMetrics
+from plugin.wakeup import Bell
 from plugin.worker.contract import (
     InstanceFile,
     JobCancelledError,
     JobContext,
-    JobFailedError,
     JobOutcome,
     NotEvaluable,
     Pipeline,
     SlideFiles,
     WorkerStoppingError,
 )
+from plugin.worker.failures import Failure, FailureKind, attempt_label, classify
 from plugin.worker.progress import ProgressReporter
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,13 @@ class Worker:
         config: WorkerConfig,
         *,
         metrics: ServiceMetrics | None = None,
+        bell: Bell | None = None,
     ) -> None:
         self._database = database
         self._pipeline = pipeline
         self._config = config
         self._metrics = metrics
+        self._bell = bell or Bell()  # rung when a job is queued (and to stop)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lease: jobs.Lease | None = None
@@ -90,6 +93,7 @@ class Worker:
     def stop(self, timeout: float | None = None) -> None:
         """Ask the worker to stop (a running job goes back to the queue) and wait for it."""
         self._stopping.set()
+        self._bell.ring()
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -114,7 +118,7 @@ class Worker:
                 log.exception("worker %s: cannot claim or record a job; trying again", self.name)
                 ran = None
             if ran is None:
-                self._stopping.wait(self._config.poll_interval_s)
+                self._bell.wait(self._config.poll_interval_s)
 
     def _run(self, lease: jobs.Lease) -> JobState:
         started = time.monotonic()
@@ -129,8 +133,13 @@ class Worker:
             return JobState.QUEUED
         if self._metrics is not None:
             result = outcome if isinstance(outcome, ResultValues) else None
-            self._metrics.observe_job(state, time.monotonic() - started, result)
-        log.info("worker %s: job %d is %s", self.name, lease.job_id, state.value)
+            failure = outcome if isinstance(outcome, Failure) else None
+            label = attempt_label(state, failure)
+            self._metrics.observe_job(label, time.monotonic() - started, result)
+        if state is JobState.FAILED and isinstance(outcome, Failure):
+            log.warning("worker %s: job %d failed: %s", self.name, lease.job_id, outcome.reason)
+        else:
+            log.info("worker %s: job %d is %s", self.name, lease.job_id, state.value)
         return state
 
     def _attempt(self, lease: jobs.Lease) -> "_Attempt":
@@ -143,18 +152,18 @@ class Worker:
             return _Stopped.RELEASED
         except LeaseLostError:
             raise
-        except JobFailedError as error:
-            return _Failure(str(error), permanent=True)
-        except Exception as error:  # the pipeline's boundary: any error is one failed attempt
+        except Exception as error:  # the pipeline's boundary: classified, logged with its reason
+            failure = classify(error)
             log.warning(
-                "worker %s: job %d attempt %d failed: %s",
+                "worker %s: job %d attempt %d failed (%s): %s",
                 self.name,
                 lease.job_id,
                 lease.attempt,
-                type(error).__name__,
+                failure.kind.value,
+                failure.reason,
             )
             log.debug("job %d failure", lease.job_id, exc_info=True)
-            return _Failure(f"{type(error).__name__}: {error}", permanent=False)
+            return failure
 
     def _record(self, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
         """Write how the attempt ended; returns the job's new state."""
@@ -170,8 +179,13 @@ class Worker:
         if isinstance(outcome, NotEvaluable):
             jobs.mark_not_evaluable(session, lease, outcome.reason)
             return JobState.NOT_EVALUABLE
-        if isinstance(outcome, _Failure):
-            retry_after = None if outcome.permanent else self._config.retry_delay
+        if isinstance(outcome, Failure) and outcome.kind is FailureKind.OUTAGE:
+            reason = f"{outcome.reason}; queued again without spending an attempt"
+            jobs.release(session, lease, reason=reason, retry_after=self._config.retry_delay)
+            return JobState.QUEUED
+        if isinstance(outcome, Failure):
+            transient = outcome.kind is FailureKind.TRANSIENT
+            retry_after = self._config.retry_delay if transient else None
             return jobs.fail(session, lease, outcome.reason, retry_after=retry_after)
         if outcome is _Stopped.CANCELLED:
             jobs.acknowledge_cancel(session, lease)
@@ -207,14 +221,6 @@ class Worker:
         )
 
 
-@dataclass(frozen=True)
-class _Failure:
-    """An attempt that raised: permanent failures are not retried."""
-
-    reason: str
-    permanent: bool
-
-
 class _Stopped(enum.Enum):
     """An attempt stopped from outside: cancelled by a user, or released by a stopping worker."""
 
@@ -222,4 +228,4 @@ class _Stopped(enum.Enum):
     RELEASED = "released"
 
 
-_Attempt = JobOutcome | _Failure | _Stopped
+_Attempt = JobOutcome | Failure | _Stopped

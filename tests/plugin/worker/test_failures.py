@@ -1,0 +1,103 @@
+"""Which failures cost the slide an attempt: its own analysis failing, not the service's
+database; a failure that repeats every time fails the job at once, saying where."""
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydicom import Dataset, dcmread
+from sqlalchemy.exc import OperationalError
+
+from db import jobs
+from db.models import Job, JobState
+from db.session import Database
+from plugin.metrics import ServiceMetrics
+from plugin.worker import Worker, WorkerConfig
+from tests.db.factories import add_case, add_slide
+from tests.dicom.slide.nonconformant import _set_frames, copy_slide, frames_of
+from tests.plugin.conftest import Analysed
+from tests.plugin.worker.pipelines import Failing
+
+CONFIG = WorkerConfig(name="w", device="cpu", retry_delay=timedelta(0))
+
+
+def _enqueue(database: Database, folder: Path | None = None, series: str | None = None) -> int:
+    with database.session() as session:
+        slide = add_slide(session, add_case(session), folder=folder)
+        if series is not None:
+            slide.series_instance_uid = series
+        job_id = jobs.enqueue(session, slide.id, "k", max_attempts=3).id
+        session.commit()
+    return job_id
+
+
+def _job(database: Database, job_id: int) -> Job:
+    with database.session() as session:
+        return jobs.get_job(session, job_id)
+
+
+def _undecodable(_: str, dataset: Dataset) -> None:
+    _set_frames(dataset, [b"\xff\xd8" + bytes(range(200)) * 4 for _ in frames_of(dataset)])
+
+
+def test_a_frame_that_cannot_be_decoded_fails_the_job_at_once_saying_where(
+    database: Database,
+    analysed: Analysed,
+    slide: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broken = copy_slide(slide, tmp_path / "broken", _undecodable)
+    series = str(dcmread(next(broken.glob("*.dcm")), stop_before_pixels=True).SeriesInstanceUID)
+    job_id = _enqueue(database, broken, series)
+    metrics = ServiceMetrics()
+    worker = Worker(database, analysed[2], CONFIG, metrics=metrics)
+    with caplog.at_level(logging.INFO, logger="plugin.worker.runner"):
+        assert worker.run_once() is JobState.FAILED
+    job = _job(database, job_id)
+    assert (job.state, job.attempts) == (JobState.FAILED, 1)
+    assert "cannot be decoded" in (job.reason or "")
+    assert ".dcm: frame " in (job.reason or "")
+    failed = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("cannot be decoded" in r.getMessage() for r in failed)
+    assert any(f"job {job_id} failed: " in r.getMessage() for r in failed)  # the final failure
+    sample = metrics.registry.get_sample_value
+    assert sample("pathsentry_job_duration_seconds_count", {"outcome": "failed"}) == 1
+
+
+def test_a_database_outage_gives_the_job_back_without_spending_an_attempt(
+    database: Database,
+) -> None:
+    job_id = _enqueue(database)
+    outage = OperationalError("UPDATE jobs", {}, ConnectionRefusedError("connection refused"))
+    metrics = ServiceMetrics()
+    worker = Worker(
+        database,
+        Failing(outage),
+        WorkerConfig("w", "cpu", retry_delay=timedelta(0)),
+        metrics=metrics,
+    )
+    for _ in range(5):  # more outages than the job has attempts
+        assert worker.run_once() is JobState.QUEUED
+    job = _job(database, job_id)
+    assert (job.state, job.attempts) == (JobState.QUEUED, 0)
+    assert "the database failed" in (job.reason or "")
+    sample = metrics.registry.get_sample_value
+    assert sample("pathsentry_job_duration_seconds_count", {"outcome": "released"}) == 5
+
+
+def test_a_retried_attempt_is_labelled_retried_and_logged_with_its_reason(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    job_id = _enqueue(database)
+    metrics = ServiceMetrics()
+    worker = Worker(database, Failing(OSError(5, "Input/output error")), CONFIG, metrics=metrics)
+    with caplog.at_level(logging.INFO, logger="plugin.worker.runner"):
+        assert worker.run_once() is JobState.QUEUED
+    sample = metrics.registry.get_sample_value
+    assert sample("pathsentry_job_duration_seconds_count", {"outcome": "retried"}) == 1
+    assert sample("pathsentry_job_duration_seconds_count", {"outcome": "queued"}) is None
+    assert _job(database, job_id).attempts == 1
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("Input/output error" in message for message in messages)

@@ -42,6 +42,9 @@ class ExportPublic(Public):
     state: ExportState
     attempts: int
     next_attempt_at: datetime | None
+    overdue_since: datetime | None = Field(
+        description="when export.max_attempts were used up; it is still retried (an alert)"
+    )
     last_error: str | None
     delivered_at: datetime | None
     attempt_log: list[ExportAttemptPublic]
@@ -118,6 +121,9 @@ class SlidePublic(Public):
     last_received_at: datetime
     status: SlideStatus
     needs_attention: bool
+    missing: str | None = Field(
+        default=None, description="what the slide lacks for analysis (an incomplete slide)"
+    )
     score: float | None = Field(description="the current result's probability")
     suspicious: bool = Field(description="score at or above the threshold now configured")
     job: JobPublic | None

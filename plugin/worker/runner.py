@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from db import jobs
@@ -166,11 +167,27 @@ class Worker:
             return failure
 
     def _record(self, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
-        """Write how the attempt ended; returns the job's new state."""
-        with self._database.session() as session:
-            state = self._write(session, lease, outcome)
-            session.commit()
-        return state
+        """Write how the attempt ended; returns the job's new state.
+
+        While the database is unreachable it tries again at the poll interval, so that an
+        outage neither loses the outcome nor leaves the job to be recovered as a crash.
+        """
+        while True:
+            try:
+                with self._database.session() as session:
+                    state = self._write(session, lease, outcome)
+                    session.commit()
+                return state
+            except (OperationalError, InterfaceError) as error:
+                if self._stopping.is_set():
+                    raise
+                log.warning(
+                    "worker %s: cannot record job %d, the database failed (%s); trying again",
+                    self.name,
+                    lease.job_id,
+                    str(error.orig).splitlines()[0] if error.orig else type(error).__name__,
+                )
+                self._stopping.wait(self._config.poll_interval_s)
 
     def _write(self, session: Session, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
         if isinstance(outcome, ResultValues):

@@ -2,21 +2,24 @@
 database; a failure that repeats every time fails the job at once, saying where."""
 
 import logging
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from pydicom import Dataset, dcmread
 from sqlalchemy.exc import OperationalError
 
 from db import jobs
 from db.models import Job, JobState
-from db.session import Database
+from db.session import Database, connect
 from plugin.metrics import ServiceMetrics
-from plugin.worker import Worker, WorkerConfig
+from plugin.worker import JobContext, JobOutcome, Worker, WorkerConfig
 from tests.db.factories import add_case, add_slide
 from tests.dicom.slide.nonconformant import _set_frames, copy_slide, frames_of
 from tests.plugin.conftest import Analysed
+from tests.plugin.worker.outage import CuttableRelay
 from tests.plugin.worker.pipelines import Failing
 
 CONFIG = WorkerConfig(name="w", device="cpu", retry_delay=timedelta(0))
@@ -101,3 +104,32 @@ def test_a_retried_attempt_is_labelled_retried_and_logged_with_its_reason(
     assert _job(database, job_id).attempts == 1
     messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("Input/output error" in message for message in messages)
+
+
+def test_a_real_database_outage_mid_analysis_spends_no_attempt(
+    database: Database, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the outage is a cut TCP relay to the PostgreSQL server")
+    job_id = _enqueue(database)
+    url = sa.make_url(database_url)
+    relay = CuttableRelay((url.host or "127.0.0.1", url.port or 5432))
+    relayed = connect(url.set(host="127.0.0.1", port=relay.port).render_as_string(False))
+    restored = threading.Timer(1.0, relay.restore)
+
+    def cut_mid_analysis(context: JobContext) -> JobOutcome:
+        relay.cut()  # the database goes away; it comes back a second later
+        restored.start()
+        context.progress(0.5, "analysing")  # reports to the database: fails
+        raise AssertionError("the progress report should have failed")
+
+    config = WorkerConfig("w", "cpu", retry_delay=timedelta(0), poll_interval_s=0.1)
+    try:
+        assert Worker(relayed, cut_mid_analysis, config).run_once() is JobState.QUEUED
+    finally:
+        restored.join()
+        relayed.dispose()
+        relay.close()
+    job = _job(database, job_id)
+    assert (job.state, job.attempts, job.crashes) == (JobState.QUEUED, 0, 0)
+    assert "the database failed" in (job.reason or "")

@@ -172,7 +172,7 @@ def _log_start(
     destinations = [f"{d.name} ({d.kind})" for d in settings.export.destinations]
     log.info("export destinations: %s", ", ".join(destinations) or "none")
     log.info(
-        "storage: %s; jobs of the last run: %d queued again, %d failed (out of attempts)",
+        "storage: %s; jobs of the last run: %d queued again, %d failed (jobs.max_crashes reached)",
         settings.storage.data_dir,
         len(recovered.requeued),
         len(recovered.failed),

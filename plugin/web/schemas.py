@@ -83,8 +83,9 @@ class JobPublic(Public):
     state: JobState
     progress: float
     stage: str
-    attempts: int
+    attempts: int = Field(description="attempts spent: failures of the slide's own analysis")
     max_attempts: int
+    crashes: int = Field(description="times the service stopped (killed, out of memory) under it")
     reason: str | None
     worker: str | None
     cancel_requested: bool

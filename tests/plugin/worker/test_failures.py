@@ -14,8 +14,11 @@ from sqlalchemy.exc import OperationalError
 from db import jobs
 from db.models import Job, JobState
 from db.session import Database, connect
+from dicom.slide import SlideReadError
+from inference.errors import TileReadError
 from plugin.metrics import ServiceMetrics
 from plugin.worker import JobContext, JobOutcome, Worker, WorkerConfig
+from plugin.worker.failures import FailureKind, classify
 from tests.db.factories import add_case, add_slide
 from tests.dicom.slide.nonconformant import _set_frames, copy_slide, frames_of
 from tests.plugin.conftest import Analysed
@@ -133,3 +136,18 @@ def test_a_real_database_outage_mid_analysis_spends_no_attempt(
     job = _job(database, job_id)
     assert (job.state, job.attempts, job.crashes) == (JobState.QUEUED, 0, 0)
     assert "the database failed" in (job.reason or "")
+
+
+def _raised(error: Exception, cause: BaseException) -> Exception:
+    try:
+        raise error from cause
+    except Exception as raised:  # noqa: BLE001 - the test builds a chain to classify
+        return raised
+
+
+def test_a_slide_error_caused_by_the_storage_is_transient() -> None:
+    storage = _raised(SlideReadError("cannot read level 0"), OSError(116, "Stale file handle"))
+    decoder = _raised(SlideReadError("cannot read level 0"), OSError("broken data stream"))
+    assert classify(TileReadError("cannot read the thumbnail")).kind is FailureKind.TRANSIENT
+    assert classify(_raised(TileReadError("x"), storage)).kind is FailureKind.TRANSIENT
+    assert classify(_raised(TileReadError("x"), decoder)).kind is FailureKind.DETERMINISTIC

@@ -265,6 +265,7 @@ class JobSettings(Section):
     """The durable job queue and its in-process workers."""
 
     max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    max_crashes: Annotated[int, Field(ge=1, le=100)] = 5
     retry_delay_s: Annotated[float, Field(ge=0)] = 30.0
     poll_interval_s: Seconds = 1.0
     stale_after_s: Seconds = 600.0
@@ -321,6 +322,7 @@ class ExportSettings(Section):
     max_attempts: Annotated[int, Field(ge=1, le=1000)] = 12
     initial_backoff_s: Seconds = 5.0
     max_backoff_s: Seconds = 900.0
+    claim_timeout_s: Seconds = 3600.0
 
     @field_validator("destinations")
     @classmethod

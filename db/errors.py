@@ -25,7 +25,8 @@ class InvalidTransitionError(DatabaseError):
 
 
 class LeaseLostError(DatabaseError):
-    """A worker reported on a job that is no longer its own (requeued, or cancelled and reset)."""
+    """A worker reported on a job (or an exporter on an export) that is no longer its own
+    (requeued, or cancelled and reset; or its hold lapsed)."""
 
 
 class TokenError(DatabaseError):

@@ -2,8 +2,13 @@
 
 Every function works inside the caller's transaction and never commits: a worker commits
 after each call, so that a claim or a state change is durable before it goes on. A worker
-holds a job through a `Lease` (its name and the attempt number); a report on a job that was
-requeued or reset meanwhile raises LeaseLostError instead of overwriting someone else's run.
+holds a job through a `Lease` (its name, the attempt number and the crash count); a report on a
+job that was requeued or reset meanwhile raises LeaseLostError instead of overwriting someone
+else's run.
+
+Attempts count only failures of the slide's own analysis. A job found running by recovery (the
+service was killed, ran out of memory, lost power) counts a crash instead, with a bound of its
+own (`max_crashes`), and a database outage gives the job back without spending anything.
 """
 
 from collections.abc import Sequence
@@ -18,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from db.errors import InvalidTransitionError, LeaseLostError, NotFoundError
 from db.models import Job, JobState, Result, utcnow
 from db.results import ResultValues, add_result
+from db.signals import Ready, note
 
 FINAL_STATES = frozenset(
     {JobState.DONE, JobState.FAILED, JobState.NOT_EVALUABLE, JobState.CANCELLED}
@@ -32,6 +38,7 @@ class Lease:
     job_id: int
     worker: str
     attempt: int
+    crashes: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,10 @@ def enqueue(session: Session, slide_id: int, content_key: str, *, max_attempts: 
     )
     session.execute(statement)
     query = sa.select(Job).where(Job.slide_id == slide_id, Job.content_key == content_key)
-    return session.scalars(query).one()
+    job = session.scalars(query).one()
+    if job.state is JobState.QUEUED:
+        note(session, Ready.JOB)
+    return job
 
 
 def claim(session: Session, worker: str, *, now: datetime | None = None) -> Lease | None:
@@ -84,10 +94,10 @@ def claim(session: Session, worker: str, *, now: datetime | None = None) -> Leas
             heartbeat_at=now,
             not_before=None,
         )
-        .returning(Job.id, Job.attempts)
+        .returning(Job.id, Job.attempts, Job.crashes)
     )
     row = _execute(session, statement).first()
-    return None if row is None else Lease(row.id, worker, row.attempts)
+    return None if row is None else Lease(row.id, worker, row.attempts, row.crashes)
 
 
 def report_progress(
@@ -121,6 +131,8 @@ def complete(
     _finish(session, lease, JobState.DONE, None, now, progress=1.0, stage="done")
     job = session.get(Job, lease.job_id)
     assert job is not None  # _finish just updated it
+    if destinations:
+        note(session, Ready.EXPORT)
     return add_result(session, job, values, destinations)
 
 
@@ -165,16 +177,33 @@ def acknowledge_cancel(session: Session, lease: Lease, *, now: datetime | None =
     _finish(session, lease, JobState.CANCELLED, "cancelled on request", now)
 
 
-def release(session: Session, lease: Lease) -> None:
-    """Give a running job back to the queue without spending an attempt (the worker is stopping)."""
-    values = {
+def release(
+    session: Session,
+    lease: Lease,
+    *,
+    reason: str | None = None,
+    retry_after: timedelta | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Give a running job back to the queue without spending an attempt.
+
+    Without a reason the worker is stopping and the job is due at once; with one (a database
+    outage: not the slide's fault) it waits `retry_after` and shows the reason meanwhile.
+    """
+    values: dict[str, Any] = {
         "state": JobState.QUEUED,
         "worker": None,
         "attempts": Job.attempts - 1,
-        "stage": "waiting (worker stopped)",
+        "stage": "waiting (worker stopped)" if reason is None else "waiting to try again",
         "progress": 0.0,
     }
+    if reason is not None:
+        values["reason"] = reason
+    if retry_after is not None:
+        values["not_before"] = (now or utcnow()) + retry_after
     _update_held(session, lease, values, Job.id)
+    if retry_after is None:
+        note(session, Ready.JOB)
 
 
 def cancel(session: Session, job_id: int) -> JobState:
@@ -205,53 +234,66 @@ def retry(session: Session, job_id: int, *, now: datetime | None = None) -> Job:
         raise InvalidTransitionError(
             f"job {job_id} is {job.state}: only failed, not-evaluable or cancelled jobs are retried"
         )
+    note(session, Ready.JOB)
     return get_job(session, job_id)
 
 
 def requeue_stale(
-    session: Session, *, heartbeat_before: datetime, now: datetime | None = None
+    session: Session,
+    *,
+    heartbeat_before: datetime,
+    max_crashes: int,
+    now: datetime | None = None,
 ) -> Recovered:
     """Recover jobs left running by a worker that died (no heartbeat since `heartbeat_before`).
 
-    They are queued again while attempts remain; a job whose every attempt ended with its
-    worker gone fails (it probably crashes the process), and a job already asked to cancel is
+    The service stopping under a job is not the slide's failure: the attempt is given back and
+    a crash counted instead. They are queued again until `max_crashes` crashes; then the job
+    fails (the slide probably crashes the process), saying so. A job already asked to cancel is
     cancelled. At start-up of the single-process service every running job is stale: pass now.
     """
+    if max_crashes < 1:
+        raise ValueError(f"max_crashes must be at least 1, got {max_crashes}")
     now = now or utcnow()
     stale = sa.and_(
         Job.state == JobState.RUNNING,
         sa.or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < heartbeat_before),
     )
+    # A running job holds at least its current attempt, which the crash gives back.
+    crashed = {"crashes": Job.crashes + 1, "attempts": Job.attempts - 1}
     cancelled = _recover(
         session,
         sa.and_(stale, Job.cancel_requested),
-        {
-            "state": JobState.CANCELLED,
-            "reason": "cancelled on request",
-            "finished_at": now,
-        },
+        {"state": JobState.CANCELLED, "reason": "cancelled on request", "finished_at": now},
     )
     failed = _recover(
         session,
-        sa.and_(stale, Job.attempts >= Job.max_attempts),
+        sa.and_(stale, Job.crashes + 1 >= max_crashes),
         {
+            **crashed,
             "state": JobState.FAILED,
             "finished_at": now,
-            "reason": "the worker stopped while analysing this slide on every attempt "
-            "(it may crash the service); look at the slide, then retry the job",
+            "reason": f"the service stopped (killed, out of memory or crashed) while analysing "
+            f"this slide {max_crashes} times (jobs.max_crashes = {max_crashes}); the slide may "
+            "crash the service: look at it, then retry the job",
         },
     )
     requeued = _recover(
         session,
         stale,
         {
+            **crashed,
             "state": JobState.QUEUED,
             "worker": None,
             "progress": 0.0,
             "stage": "waiting (worker stopped)",
-            "reason": "the worker stopped while analysing this slide; queued again",
+            "reason": sa.literal("the service stopped while analysing this slide (crash ")
+            + sa.cast(Job.crashes + 1, sa.String)
+            + f" of at most {max_crashes}); queued again",
         },
     )
+    if requeued:
+        note(session, Ready.JOB)
     return Recovered(requeued=requeued, failed=failed, cancelled=cancelled)
 
 
@@ -298,6 +340,7 @@ def _new_job_state(now: datetime) -> dict[str, Any]:
         "progress": 0.0,
         "stage": "",
         "attempts": 0,
+        "crashes": 0,
         "reason": None,
         "worker": None,
         "cancel_requested": False,
@@ -328,6 +371,7 @@ def _held(lease: Lease) -> sa.ColumnElement[bool]:
         Job.state == JobState.RUNNING,
         Job.worker == lease.worker,
         Job.attempts == lease.attempt,
+        Job.crashes == lease.crashes,
     )
 
 

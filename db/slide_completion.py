@@ -8,10 +8,15 @@ changes nothing). Then `ensure_job` keeps one rule: exactly one job per content 
 and never a second job while one is queued or running. A queued job takes the newer content
 (it has not read anything yet); a running one finishes first, and the sweeper queues the newer
 content after it (`slides_awaiting_job`).
+
+A slide completed by its quiet period without any volume image (only its label or overview came,
+say because the forwarding PACS failed mid-way) has nothing to analyse: it is incomplete and
+needs a person (`missing_images` says what is missing). If the rest arrives later, the slide is
+receiving again and completes as usual.
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -52,6 +57,32 @@ def content_key(instances: Sequence[Instance]) -> str | None:
     for uid, instance_digest in analysed:
         digest.update(f"{uid}:{instance_digest}\n".encode())
     return digest.hexdigest()
+
+
+def missing_images(image_types: Iterable[ImageType]) -> str | None:
+    """What a slide with images of these types lacks for analysis; None when nothing."""
+    present = set(image_types)
+    if ImageType.VOLUME in present:
+        return None
+    got = ", ".join(sorted(kind.value for kind in present)) or "nothing"
+    return f"no volume images received; got: {got}"
+
+
+def missing_images_of(session: Session, slide_ids: Sequence[int]) -> dict[int, str]:
+    """For each of these slides that lacks images for analysis, what it lacks."""
+    if not slide_ids:
+        return {}
+    query = (
+        sa.select(Slide.id, Instance.image_type)
+        .outerjoin(Instance, Instance.slide_id == Slide.id)
+        .where(Slide.id.in_(slide_ids))
+    )
+    types: dict[int, list[ImageType]] = {slide_id: [] for slide_id in slide_ids}
+    for slide_id, image_type in session.execute(query):
+        if image_type is not None:
+            types[slide_id].append(ImageType(image_type))
+    missing = {slide_id: missing_images(kinds) for slide_id, kinds in types.items()}
+    return {slide_id: text for slide_id, text in missing.items() if text is not None}
 
 
 def complete_slide(

@@ -1,8 +1,9 @@
 """The triage worklist: cases in priority order, computed in SQL so paging stays cheap.
 
 Order: suspicious cases (a slide's probability at or above the threshold), highest first;
-then cases that need a person because a slide failed, was not evaluable or was cancelled
-(flagged, never buried); then cases still being received or analysed; then the rest.
+then cases that need a person because a slide failed, was not evaluable, was cancelled or is
+incomplete, its volume images never came (flagged, never buried); then cases still being
+received or analysed; then the rest.
 Within a group, the earliest arrival comes first.
 """
 
@@ -20,6 +21,7 @@ from db.errors import NotFoundError
 from db.exports import summarise
 from db.models import Case, Export, ExportState, Job, JobState, Result, Review, Slide, SlideState
 from db.results import current_job_ids
+from db.slide_completion import missing_images_of
 
 
 class Priority(enum.IntEnum):
@@ -47,18 +49,31 @@ class SlideStatus(enum.StrEnum):
     FAILED = "failed"
     NOT_EVALUABLE = "not_evaluable"
     CANCELLED = "cancelled"
+    INCOMPLETE = "incomplete"
 
     @property
     def needs_attention(self) -> bool:
         """The slide has no AI result and none is coming: a person must look at it."""
-        return self in (SlideStatus.FAILED, SlideStatus.NOT_EVALUABLE, SlideStatus.CANCELLED)
+        return self in (
+            SlideStatus.FAILED,
+            SlideStatus.NOT_EVALUABLE,
+            SlideStatus.CANCELLED,
+            SlideStatus.INCOMPLETE,
+        )
 
 
-def slide_status(state: SlideState, job_state: JobState | None) -> SlideStatus:
-    """The status of a slide in `state` whose current job is in `job_state` (None: no job)."""
+def slide_status(
+    state: SlideState, job_state: JobState | None, *, analysable: bool = True
+) -> SlideStatus:
+    """The status of a slide in `state` whose current job is in `job_state` (None: no job).
+
+    `analysable`: the slide has images to analyse (a complete slide without is incomplete).
+    """
     if state is SlideState.RECEIVING:
         return SlideStatus.RECEIVING
-    return SlideStatus.WAITING if job_state is None else SlideStatus(job_state.value)
+    if job_state is None:
+        return SlideStatus.WAITING if analysable else SlideStatus.INCOMPLETE
+    return SlideStatus(job_state.value)
 
 
 @dataclass(frozen=True)
@@ -172,6 +187,7 @@ def _slide_rows() -> sa.Select[*tuple[Any, ...]]:
             Slide.id.label("slide_id"),
             Slide.case_id,
             Slide.state.label("slide_state"),
+            Slide.content_digest,
             Job.id.label("job_id"),
             Job.state.label("job_state"),
             Job.progress,
@@ -190,14 +206,17 @@ def _ranked_cases(threshold: float) -> sa.Subquery:
     """Every case with its priority group and the score that orders suspicious cases."""
     slide = _slide_rows().subquery("slide_row")
     attention_states = [JobState.FAILED, JobState.NOT_EVALUABLE, JobState.CANCELLED]
-    pending = sa.or_(
-        slide.c.slide_state == SlideState.RECEIVING,
-        slide.c.job_state.is_(None),
-        slide.c.job_state.in_([JobState.QUEUED, JobState.RUNNING]),
+    complete = slide.c.slide_state == SlideState.COMPLETE
+    incomplete = sa.and_(complete, slide.c.job_state.is_(None), slide.c.content_digest.is_(None))
+    pending = sa.and_(
+        sa.or_(
+            slide.c.slide_state == SlideState.RECEIVING,
+            slide.c.job_state.is_(None),
+            slide.c.job_state.in_([JobState.QUEUED, JobState.RUNNING]),
+        ),
+        ~incomplete,
     )
-    attention = sa.and_(
-        slide.c.slide_state == SlideState.COMPLETE, slide.c.job_state.in_(attention_states)
-    )
+    attention = sa.or_(sa.and_(complete, slide.c.job_state.in_(attention_states)), incomplete)
     per_case = (
         sa.select(
             slide.c.case_id,
@@ -268,9 +287,12 @@ def _slides_of(
     )
     rows = session.execute(query).all()
     exports = _export_states(session, [r.result_id for r in rows if r.result_id is not None])
+    unanalysable = [r.slide_id for r in rows if r.content_digest is None]
+    missing = missing_images_of(session, unanalysable)
     slides: dict[int, list[WorklistSlide]] = defaultdict(list)
     for r in rows:
-        slides[r.case_id].append(_slide(r, threshold, exports.get(r.result_id, [])))
+        slide = _slide(r, threshold, exports.get(r.result_id, []), missing.get(r.slide_id))
+        slides[r.case_id].append(slide)
     return slides
 
 
@@ -284,8 +306,12 @@ def _export_states(session: Session, result_ids: Sequence[int]) -> dict[int, lis
     return states
 
 
-def _slide(row: sa.Row[Any], threshold: float, exports: list[ExportState]) -> WorklistSlide:
-    status = slide_status(SlideState(row.slide_state), _job_state(row.job_state))
+def _slide(
+    row: sa.Row[Any], threshold: float, exports: list[ExportState], missing: str | None
+) -> WorklistSlide:
+    status = slide_status(
+        SlideState(row.slide_state), _job_state(row.job_state), analysable=missing is None
+    )
     return WorklistSlide(
         slide_id=row.slide_id,
         series_instance_uid=row.series_instance_uid,
@@ -294,7 +320,7 @@ def _slide(row: sa.Row[Any], threshold: float, exports: list[ExportState]) -> Wo
         status=status,
         progress=row.progress if row.job_id is not None else None,
         stage=row.stage,
-        reason=row.reason if status.needs_attention else None,
+        reason=missing if status is SlideStatus.INCOMPLETE else _attention_reason(row, status),
         job_id=row.job_id,
         result_id=row.result_id,
         score=row.score,
@@ -318,6 +344,10 @@ def _entry(row: sa.Row[Any], slides: Sequence[WorklistSlide]) -> WorklistEntry:
         reviewed=bool(row.reviewed),
         slides=tuple(slides),
     )
+
+
+def _attention_reason(row: sa.Row[Any], status: SlideStatus) -> str | None:
+    return str(row.reason) if status.needs_attention and row.reason is not None else None
 
 
 def _job_state(value: JobState | str | None) -> JobState | None:

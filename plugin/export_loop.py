@@ -1,35 +1,57 @@
 """Delivery of results to every destination, from the persisted export queue.
 
-One thread per destination polls the `exports` rows due for it, sends the result's files and
-records the attempt; a PACS that is down (and its timeouts) therefore never delays another.
-Back-off and the attempt budget live in the database rows, so a restart loses nothing.
+One thread per destination claims the `exports` rows due for it, one at a time, sends the
+result's files and records the attempt; a PACS that is down (and its timeouts) therefore never
+delays another. Claims hold the row for the exporter (`export.claim_timeout_s`), so any number
+of exporters, in this process or others, share the work without sending one export twice at
+the same time. Back-off and the attempt budget live in the database rows, so a restart loses
+nothing. An exporter waits for a new result's bell (or its poll interval) when idle.
 """
 
 import logging
+import os
+import socket
 import threading
+import uuid
+from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from config import ExportDestination, Settings
 from db import exports
+from db.errors import LeaseLostError
 from db.models import Export, utcnow
 from db.session import Database
+from db.signals import Ready
 from dicom.export import Delivery, ExportOutcome, send_result
 from plugin.result_delivery import UndeliverableError, delivery_of
+from plugin.wakeup import Bell, Wakeup
 
 log = logging.getLogger(__name__)
+
+
+# At most this many exports per pass, so that a stop request is seen between passes too.
+MAX_PER_PASS = 100
 
 
 class DestinationExporter:
     """Sends due exports to one destination until stopped."""
 
     def __init__(
-        self, database: Database, destination: ExportDestination, settings: Settings
+        self,
+        database: Database,
+        destination: ExportDestination,
+        settings: Settings,
+        *,
+        bell: Bell | None = None,
     ) -> None:
         self.destination = destination
+        self.claimant = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._database = database
         self._backoff = exports.Backoff.from_settings(settings.export)
+        self._hold = timedelta(seconds=settings.export.claim_timeout_s)
         self._poll_s = settings.jobs.poll_interval_s
+        self._bell = bell or Bell()  # rung when a result is recorded (and to stop)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -44,6 +66,7 @@ class DestinationExporter:
     def stop(self, timeout: float | None = None) -> None:
         """Stop after the delivery in progress (if any)."""
         self._stopping.set()
+        self._bell.ring()
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -53,17 +76,22 @@ class DestinationExporter:
         return self._thread is not None and self._thread.is_alive()
 
     def run_once(self) -> int:
-        """Try every export due now once; return how many were tried."""
-        with self._database.session() as session:
-            due = [
-                (export.id, _delivery(export))
-                for export in exports.due_exports(session, destination=self.destination.name)
-            ]
-        for export_id, delivery in due:
-            if self._stopping.is_set():
+        """Claim and try the exports due now, one at a time; return how many were tried."""
+        tried = 0
+        while tried < MAX_PER_PASS and not self._stopping.is_set():
+            claimed = self._claim()
+            if claimed is None:
                 break
-            self._deliver(export_id, delivery)
-        return len(due)
+            self._deliver(*claimed)
+            tried += 1
+        return tried
+
+    def _claim(self) -> tuple[int, Delivery | str] | None:
+        with self._database.session() as session, session.begin():
+            export = exports.claim_export(
+                session, self.claimant, destination=self.destination.name, hold=self._hold
+            )
+            return None if export is None else (export.id, _delivery(export))
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -76,7 +104,7 @@ class DestinationExporter:
                 log.exception("export to %s failed unexpectedly; trying again", self.name)
                 tried = 0
             if not tried:
-                self._stopping.wait(self._poll_s)
+                self._bell.wait(self._poll_s)
 
     @property
     def name(self) -> str:
@@ -85,19 +113,35 @@ class DestinationExporter:
     def _deliver(self, export_id: int, delivery: Delivery | str) -> None:
         started = utcnow()
         outcome = _send(self.destination, delivery)
-        with self._database.session() as session, session.begin():
-            export = exports.record_attempt(
-                session,
-                export_id,
-                started_at=started,
-                error=None if outcome.delivered else outcome.reason,
-                backoff=self._backoff,
-                detail=f"{outcome.verdict.value}: {outcome.reason}",
-                final=not outcome.delivered and not outcome.retryable,
-            )
-            state, attempts = export.state.value, export.attempts
+        try:
+            with self._database.session() as session, session.begin():
+                export = exports.record_attempt(
+                    session,
+                    export_id,
+                    started_at=started,
+                    error=None if outcome.delivered else outcome.reason,
+                    backoff=self._backoff,
+                    detail=f"{outcome.verdict.value}: {outcome.reason}",
+                    final=not outcome.delivered and not outcome.retryable,
+                    claimed_by=self.claimant,
+                )
+                state, attempts, overdue = export.state.value, export.attempts, export.overdue_since
+        except LeaseLostError as error:
+            log.warning("export %d to %s: outcome not recorded: %s", export_id, self.name, error)
+            return
         if outcome.delivered:
             log.info("export %d to %s: delivered (attempt %d)", export_id, self.name, attempts)
+        elif overdue is not None:
+            log.warning(
+                "export %d to %s: overdue since %s (export.max_attempts used up), retrying every "
+                "%.0f s; attempt %d: %s",
+                export_id,
+                self.name,
+                overdue.isoformat(timespec="seconds"),
+                self._backoff.max_s,
+                attempts,
+                outcome.reason,
+            )
         else:
             log.warning(
                 "export %d to %s: %s after attempt %d: %s",
@@ -112,16 +156,31 @@ class DestinationExporter:
 class ExportService:
     """One exporter per configured destination."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(
+        self, database: Database, settings: Settings, *, wakeup: Wakeup | None = None
+    ) -> None:
         self.exporters = tuple(
-            DestinationExporter(database, destination, settings)
+            DestinationExporter(
+                database,
+                destination,
+                settings,
+                bell=None if wakeup is None else wakeup.bell(Ready.EXPORT),
+            )
             for destination in settings.export.destinations
         )
         self._database = database
         self._names = {destination.name for destination in settings.export.destinations}
 
-    def start(self) -> None:
-        """Fail exports to destinations no longer configured, then start every exporter."""
+    def start(self, *, take_over_claimed: bool = True) -> None:
+        """Fail exports to destinations no longer configured, then start every exporter.
+
+        `take_over_claimed`: every hold on an export was left by a process that is gone (true
+        when this is the only process that exports); otherwise holds lapse after
+        `export.claim_timeout_s`.
+        """
+        if take_over_claimed:
+            with self._database.session() as session, session.begin():
+                exports.release_claims(session)
         self.fail_unknown_destinations()
         for exporter in self.exporters:
             exporter.start()

@@ -61,11 +61,13 @@ class ServiceMetrics:
             registry=self.registry,
         )
 
-    def observe_job(
-        self, outcome: JobState, duration_s: float, result: ResultValues | None
-    ) -> None:
-        """Record one finished attempt (and its throughput, when it produced a result)."""
-        self.job_duration.labels(outcome=outcome.value).observe(duration_s)
+    def observe_job(self, outcome: str, duration_s: float, result: ResultValues | None) -> None:
+        """Record one finished attempt (and its throughput, when it produced a result).
+
+        `outcome`: the job's state after the attempt (done, failed, not_evaluable, cancelled), or
+        `retried` (it failed and will be tried again) or `released` (given back unspent).
+        """
+        self.job_duration.labels(outcome=outcome).observe(duration_s)
         if result is None:
             return
         self.slides_analysed.inc()
@@ -109,6 +111,7 @@ class _StateCollector(Collector):
             job_counts = jobs.count_by_state(session)
             export_counts = exports.count_by_state(session)
             failures = exports.failed_attempts(session)
+            overdue = exports.overdue_by_destination(session)
         depth = GaugeMetricFamily(
             "pathsentry_queue_depth", "Jobs waiting for a worker", value=job_counts[JobState.QUEUED]
         )
@@ -121,4 +124,12 @@ class _StateCollector(Collector):
         failed = CounterMetricFamily(
             "pathsentry_export_failures", "Failed export attempts", value=failures
         )
-        return [depth, by_state, export_gauge, failed]
+        overdue_gauge = GaugeMetricFamily(
+            "pathsentry_exports_overdue",
+            "Exports whose export.max_attempts are used up and that are still retried, per "
+            "destination (alert when above 0: the destination has refused or been down for long)",
+            labels=["destination"],
+        )
+        for destination, count in sorted(overdue.items()):
+            overdue_gauge.add_metric([destination], count)
+        return [depth, by_state, export_gauge, failed, overdue_gauge]

@@ -24,6 +24,7 @@ from plugin.export_loop import ExportService
 from plugin.ingest import IngestService, start_ingest
 from plugin.metrics import ServiceMetrics
 from plugin.pipeline import SlidePipeline
+from plugin.wakeup import Wakeup
 from plugin.web import create_app
 from plugin.worker import WorkerPool
 
@@ -104,12 +105,16 @@ def start_service(settings: Settings, *, database: Database | None = None) -> Se
     if "cpu" in devices:
         keep_freed_memory()
     metrics = ServiceMetrics()
+    wakeup = Wakeup()  # a queued job or a new result wakes the idle worker or exporter at once
+    wakeup.listen(database)
     pipeline = SlidePipeline(settings)
     pipeline.engine(devices[0])  # load the model now: a missing weights file stops start-up
     ingest = start_ingest(settings, database)
-    workers = WorkerPool(database, pipeline, settings, devices=devices, metrics=metrics)
+    workers = WorkerPool(
+        database, pipeline, settings, devices=devices, metrics=metrics, wakeup=wakeup
+    )
     recovered = workers.start()
-    exports = ExportService(database, settings)
+    exports = ExportService(database, settings, wakeup=wakeup)
     exports.start()
     app = create_app(settings, database=database, workers=workers.workers, metrics=metrics)
     web = _start_web(app, settings)
@@ -167,7 +172,7 @@ def _log_start(
     destinations = [f"{d.name} ({d.kind})" for d in settings.export.destinations]
     log.info("export destinations: %s", ", ".join(destinations) or "none")
     log.info(
-        "storage: %s; jobs of the last run: %d queued again, %d failed (out of attempts)",
+        "storage: %s; jobs of the last run: %d queued again, %d failed (jobs.max_crashes reached)",
         settings.storage.data_dir,
         len(recovered.requeued),
         len(recovered.failed),

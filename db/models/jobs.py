@@ -31,7 +31,10 @@ class Job(Base):
     state: Mapped[JobState] = mapped_column(enum_type(JobState), default=JobState.QUEUED)
     progress: Mapped[float] = mapped_column(sa.Float, default=0.0)
     stage: Mapped[str] = mapped_column(sa.String, default="")
+    # Attempts count failures of the slide's own analysis; a stop of the whole service while the
+    # job ran (kill, out of memory, power) counts as a crash instead, with a bound of its own.
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    crashes: Mapped[int] = mapped_column(sa.Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(sa.Integer)
     reason: Mapped[str | None] = mapped_column(sa.String)
     worker: Mapped[str | None] = mapped_column(sa.String)

@@ -97,6 +97,11 @@ class Export(Base):
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(sa.String)
+    # Set when the attempts were used up: still retried (at the longest back-off), but alerted.
+    overdue_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # An exporter's hold while it sends: no other exporter takes the export until then.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

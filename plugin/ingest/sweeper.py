@@ -1,5 +1,8 @@
 """The slide sweeper: completes slides that went quiet, and queues the jobs that had to wait
-(content that changed while a job ran, or anything a crash interrupted). Runs on a thread."""
+(content that changed while a job ran, or anything a crash interrupted). Runs on a thread.
+
+A slide that went quiet without any volume image is completed as incomplete: it shows so on
+the worklist, with what is missing, for a person to act on (a WARNING says so too)."""
 
 import logging
 import threading
@@ -67,8 +70,17 @@ class SlideSweeper:
             done = slide_completion.complete_slide(
                 session, slide_id, quiet_since=quiet_since, now=now
             )
+            missing = slide_completion.missing_images_of(session, [slide_id]) if done else {}
             session.commit()
-        if done:
+        if slide_id in missing:
+            log.warning(
+                "slide %d incomplete: nothing arrived for %s and %s; it needs a person's "
+                "attention (it completes if the rest arrives)",
+                slide_id,
+                self._quiet_period,
+                missing[slide_id],
+            )
+        elif done:
             log.info("slide %d complete: nothing arrived for %s", slide_id, self._quiet_period)
         return done
 

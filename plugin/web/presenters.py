@@ -4,6 +4,7 @@ from typing import Any
 
 from db.cases import current_job, current_result
 from db.models import Case, Slide
+from db.slide_completion import missing_images
 from db.worklist import WorklistEntry, WorklistPage, slide_status
 from plugin.web.schemas import (
     CasePublic,
@@ -50,11 +51,14 @@ def worklist_case(entry: WorklistEntry) -> WorklistCasePublic:
 
 def _slide_fields(slide: Slide, threshold: float) -> dict[str, Any]:
     job, result = current_job(slide), current_result(slide)
-    status = slide_status(slide.state, None if job is None else job.state)
+    missing = missing_images(instance.image_type for instance in slide.instances)
+    job_state = None if job is None else job.state
+    status = slide_status(slide.state, job_state, analysable=missing is None)
     score = None if result is None else result.score
     return {
         **_columns(slide),
         "status": status,
+        "missing": missing,
         "needs_attention": status.needs_attention,
         "score": score,
         "suspicious": score is not None and score >= threshold,

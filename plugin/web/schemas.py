@@ -42,6 +42,9 @@ class ExportPublic(Public):
     state: ExportState
     attempts: int
     next_attempt_at: datetime | None
+    overdue_since: datetime | None = Field(
+        description="when export.max_attempts were used up; it is still retried (an alert)"
+    )
     last_error: str | None
     delivered_at: datetime | None
     attempt_log: list[ExportAttemptPublic]
@@ -80,8 +83,9 @@ class JobPublic(Public):
     state: JobState
     progress: float
     stage: str
-    attempts: int
+    attempts: int = Field(description="attempts spent: failures of the slide's own analysis")
     max_attempts: int
+    crashes: int = Field(description="times the service stopped (killed, out of memory) under it")
     reason: str | None
     worker: str | None
     cancel_requested: bool
@@ -118,6 +122,9 @@ class SlidePublic(Public):
     last_received_at: datetime
     status: SlideStatus
     needs_attention: bool
+    missing: str | None = Field(
+        default=None, description="what the slide lacks for analysis (an incomplete slide)"
+    )
     score: float | None = Field(description="the current result's probability")
     suspicious: bool = Field(description="score at or above the threshold now configured")
     job: JobPublic | None

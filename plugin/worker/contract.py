@@ -10,8 +10,9 @@ a pipeline lets both propagate. Outcomes:
   pending export per configured destination, and marks the job done, in one transaction;
 - `NotEvaluable(reason)`: the slide cannot be analysed (no tissue, no usable level);
 - raising JobFailedError(reason): a permanent failure, not retried;
-- raising anything else: the attempt failed; retried after `jobs.retry_delay_s` until
-  `jobs.max_attempts` attempts were spent.
+- raising anything else: plugin.worker.failures decides what it costs (a slide that cannot be
+  decoded fails at once, a database outage spends no attempt, anything else is one failed
+  attempt, retried after `jobs.retry_delay_s` until `jobs.max_attempts` attempts were spent).
 """
 
 from collections.abc import Callable

@@ -14,7 +14,9 @@ from db import jobs
 from db.errors import LeaseLostError
 from db.models import utcnow
 from db.session import Database
+from db.signals import Ready
 from plugin.metrics import ServiceMetrics
+from plugin.wakeup import Wakeup
 from plugin.worker.contract import Pipeline
 from plugin.worker.runner import Worker, WorkerConfig
 
@@ -32,15 +34,21 @@ class WorkerPool:
         *,
         devices: Sequence[str],
         metrics: ServiceMetrics | None = None,
+        wakeup: Wakeup | None = None,
     ) -> None:
         prefix = f"{socket.gethostname()}:{os.getpid()}"
         self._database = database
         self._stale_after = timedelta(seconds=settings.jobs.stale_after_s)
+        self._max_crashes = settings.jobs.max_crashes
         self._stopping = threading.Event()
         self._upkeep: threading.Thread | None = None
         self.workers = tuple(
             Worker(
-                database, pipeline, _config(settings, f"{prefix}:{device}", device), metrics=metrics
+                database,
+                pipeline,
+                _config(settings, f"{prefix}:{device}", device),
+                metrics=metrics,
+                bell=None if wakeup is None else wakeup.bell(Ready.JOB),
             )
             for device in dict.fromkeys(devices)
         )
@@ -74,15 +82,18 @@ class WorkerPool:
             self._upkeep.join(timeout)
 
     def recover(self, *, all_running: bool = False) -> jobs.Recovered:
-        """Queue again (or fail, when out of attempts) the jobs of workers that died."""
+        """Queue again (or fail, after `jobs.max_crashes`) the jobs of workers that died."""
         now = utcnow()
         before = now if all_running else now - self._stale_after
         with self._database.session() as session:
-            recovered = jobs.requeue_stale(session, heartbeat_before=before, now=now)
+            recovered = jobs.requeue_stale(
+                session, heartbeat_before=before, max_crashes=self._max_crashes, now=now
+            )
             session.commit()
         if recovered.requeued or recovered.failed or recovered.cancelled:
             log.warning(
-                "recovered jobs left running: %d queued again, %d failed, %d cancelled",
+                "recovered jobs left running: %d queued again, %d failed (they stopped the "
+                "service jobs.max_crashes times), %d cancelled",
                 len(recovered.requeued),
                 len(recovered.failed),
                 len(recovered.cancelled),

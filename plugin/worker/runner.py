@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from db import jobs
@@ -19,10 +20,10 @@ from db.results import ResultValues
 from db.session import Database
 from db.slide_completion import content_key
 from plugin.metrics import ServiceMetrics
+from plugin.wakeup import Bell
 from plugin.worker.contract import (
     JobCancelledError,
     JobContext,
-    JobFailedError,
     JobOutcome,
     NotEvaluable,
     Pipeline,
@@ -30,6 +31,7 @@ from plugin.worker.contract import (
     StoredInstance,
     WorkerStoppingError,
 )
+from plugin.worker.failures import Failure, FailureKind, attempt_label, classify
 from plugin.worker.progress import JobProgress
 
 log = logging.getLogger(__name__)
@@ -57,11 +59,13 @@ class Worker:
         config: WorkerConfig,
         *,
         metrics: ServiceMetrics | None = None,
+        bell: Bell | None = None,
     ) -> None:
         self._database = database
         self._pipeline = pipeline
         self._config = config
         self._metrics = metrics
+        self._bell = bell or Bell()  # rung when a job is queued (and to stop)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lease: jobs.Lease | None = None
@@ -92,6 +96,7 @@ class Worker:
     def stop(self, timeout: float | None = None) -> None:
         """Ask the worker to stop (a running job goes back to the queue) and wait for it."""
         self._stopping.set()
+        self._bell.ring()
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -116,7 +121,7 @@ class Worker:
                 log.exception("worker %s: cannot claim or record a job; trying again", self.name)
                 ran = None
             if ran is None:
-                self._stopping.wait(self._config.poll_interval_s)
+                self._bell.wait(self._config.poll_interval_s)
 
     def _run(self, lease: jobs.Lease) -> JobState:
         started = time.monotonic()
@@ -131,8 +136,13 @@ class Worker:
             return JobState.QUEUED
         if self._metrics is not None:
             result = outcome if isinstance(outcome, ResultValues) else None
-            self._metrics.observe_job(state, time.monotonic() - started, result)
-        log.info("worker %s: job %d is %s", self.name, lease.job_id, state.value)
+            failure = outcome if isinstance(outcome, Failure) else None
+            label = attempt_label(state, failure)
+            self._metrics.observe_job(label, time.monotonic() - started, result)
+        if state is JobState.FAILED and isinstance(outcome, Failure):
+            log.warning("worker %s: job %d failed: %s", self.name, lease.job_id, outcome.reason)
+        else:
+            log.info("worker %s: job %d is %s", self.name, lease.job_id, state.value)
         return state
 
     def _attempt(self, lease: jobs.Lease) -> "_Attempt":
@@ -145,25 +155,41 @@ class Worker:
             return _Stopped.RELEASED
         except LeaseLostError:
             raise
-        except JobFailedError as error:
-            return _Failure(str(error), permanent=True)
-        except Exception as error:  # the pipeline's boundary: any error is one failed attempt
+        except Exception as error:  # the pipeline's boundary: classified, logged with its reason
+            failure = classify(error)
             log.warning(
-                "worker %s: job %d attempt %d failed: %s",
+                "worker %s: job %d attempt %d failed (%s): %s",
                 self.name,
                 lease.job_id,
                 lease.attempt,
-                type(error).__name__,
+                failure.kind.value,
+                failure.reason,
             )
             log.debug("job %d failure", lease.job_id, exc_info=True)
-            return _Failure(f"{type(error).__name__}: {error}", permanent=False)
+            return failure
 
     def _record(self, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
-        """Write how the attempt ended; returns the job's new state."""
-        with self._database.session() as session:
-            state = self._write(session, lease, outcome)
-            session.commit()
-        return state
+        """Write how the attempt ended; returns the job's new state.
+
+        While the database is unreachable it tries again at the poll interval, so that an
+        outage neither loses the outcome nor leaves the job to be recovered as a crash.
+        """
+        while True:
+            try:
+                with self._database.session() as session:
+                    state = self._write(session, lease, outcome)
+                    session.commit()
+                return state
+            except (OperationalError, InterfaceError) as error:
+                if self._stopping.is_set():
+                    raise
+                log.warning(
+                    "worker %s: cannot record job %d, the database failed (%s); trying again",
+                    self.name,
+                    lease.job_id,
+                    str(error.orig).splitlines()[0] if error.orig else type(error).__name__,
+                )
+                self._stopping.wait(self._config.poll_interval_s)
 
     def _write(self, session: Session, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
         if isinstance(outcome, ResultValues):
@@ -172,8 +198,13 @@ class Worker:
         if isinstance(outcome, NotEvaluable):
             jobs.mark_not_evaluable(session, lease, outcome.reason)
             return JobState.NOT_EVALUABLE
-        if isinstance(outcome, _Failure):
-            retry_after = None if outcome.permanent else self._config.retry_delay
+        if isinstance(outcome, Failure) and outcome.kind is FailureKind.OUTAGE:
+            reason = f"{outcome.reason}; queued again without spending an attempt"
+            jobs.release(session, lease, reason=reason, retry_after=self._config.retry_delay)
+            return JobState.QUEUED
+        if isinstance(outcome, Failure):
+            transient = outcome.kind is FailureKind.TRANSIENT
+            retry_after = self._config.retry_delay if transient else None
             return jobs.fail(session, lease, outcome.reason, retry_after=retry_after)
         if outcome is _Stopped.CANCELLED:
             jobs.acknowledge_cancel(session, lease)
@@ -218,14 +249,6 @@ def _content_of(job_id: int, queued_key: str, instances: Sequence[Instance]) -> 
     return key
 
 
-@dataclass(frozen=True)
-class _Failure:
-    """An attempt that raised: permanent failures are not retried."""
-
-    reason: str
-    permanent: bool
-
-
 class _Stopped(enum.Enum):
     """An attempt stopped from outside: cancelled by a user, or released by a stopping worker."""
 
@@ -233,4 +256,4 @@ class _Stopped(enum.Enum):
     RELEASED = "released"
 
 
-_Attempt = JobOutcome | _Failure | _Stopped
+_Attempt = JobOutcome | Failure | _Stopped

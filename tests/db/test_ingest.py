@@ -10,6 +10,7 @@ from db import jobs, slide_completion
 from db.ingest import Recorded, indexed_paths, record_instance
 from db.models import Case, ImageType, Instance, Job, JobState, Slide, SlideState, utcnow
 from db.session import Database
+from db.worklist import Priority, SlideStatus, WorklistSlide, worklist
 from dicom.scp import ImageFields, ReceivedInstance, SlideFields, StoreRequest, StudyFields
 from tests.db.factories import uid
 
@@ -188,6 +189,40 @@ def test_a_slide_without_volume_images_has_nothing_to_analyse(database: Database
     _record(database, _values(uid(1), uid(2), uid(3), ImageType.LABEL))
     assert _complete(database, _slide_id(database)) is None
     assert _count(database, Job) == 0
+
+
+def _worklist_slide(database: Database) -> tuple[Priority, WorklistSlide]:
+    with database.session() as session:
+        (entry,) = worklist(session, 0.5).entries
+    return entry.priority, entry.slides[0]
+
+
+def test_a_slide_without_volume_images_is_incomplete_until_they_arrive(
+    database: Database,
+) -> None:
+    study, series = uid(1), uid(2)
+    _record(database, _values(study, series, uid(3), ImageType.OVERVIEW))
+    _record(database, _values(study, series, uid(3), ImageType.LABEL))
+    slide_id = _slide_id(database)
+    assert _complete(database, slide_id) is None
+    priority, slide = _worklist_slide(database)
+    assert (priority, slide.status, slide.needs_attention) == (
+        Priority.ATTENTION,
+        SlideStatus.INCOMPLETE,
+        True,
+    )
+    assert slide.reason == "no volume images received; got: label, overview"
+    _record(database, _values(study, series, uid(3)))  # the rest arrives after all
+    assert _worklist_slide(database)[1].status is SlideStatus.RECEIVING
+    job = _complete(database, slide_id)
+    assert job is not None and job.state is JobState.QUEUED
+    priority, slide = _worklist_slide(database)
+    assert (priority, slide.status, slide.reason) == (Priority.ANALYSING, SlideStatus.QUEUED, None)
+
+
+def test_missing_images_names_what_came() -> None:
+    assert slide_completion.missing_images([]) == "no volume images received; got: nothing"
+    assert slide_completion.missing_images([ImageType.VOLUME, ImageType.LABEL]) is None
 
 
 def test_quiet_completion_only_completes_slides_that_stayed_quiet(database: Database) -> None:

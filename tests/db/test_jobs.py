@@ -7,7 +7,7 @@ import pytest
 
 from db import jobs
 from db.errors import InvalidTransitionError, LeaseLostError
-from db.models import Export, JobState, Result, utcnow
+from db.models import Export, Job, JobState, Result, utcnow
 from db.session import Database
 from tests.db.factories import add_case, add_slide, result_values
 
@@ -21,6 +21,11 @@ def _queued_slides(database: Database, count: int) -> list[int]:
         ]
         session.commit()
     return ids
+
+
+def _job(database: Database, job_id: int) -> Job:
+    with database.session() as session:
+        return jobs.get_job(session, job_id)
 
 
 def _claim(database: Database, worker: str = "w1") -> jobs.Lease:
@@ -180,35 +185,77 @@ def test_release_gives_the_job_back_without_spending_an_attempt(database: Databa
 
 
 def test_requeue_stale_recovers_jobs_of_a_dead_worker(database: Database) -> None:
-    crashed, exhausted, cancelled, alive = _queued_slides(database, 4)
-    leases = {job_id: _claim(database) for job_id in (crashed, exhausted, cancelled)}
+    crashed, last_attempt, cancelled, alive = _queued_slides(database, 4)
+    leases = {job_id: _claim(database) for job_id in (crashed, last_attempt, cancelled)}
     with database.session() as session:
-        jobs.fail(session, leases[exhausted], "x", retry_after=timedelta(0))
+        jobs.fail(session, leases[last_attempt], "x", retry_after=timedelta(0))
         session.commit()
-        leases[exhausted] = jobs.claim(session, "w1")  # second and last attempt
+        leases[last_attempt] = jobs.claim(session, "w1")  # its second and last attempt
         jobs.cancel(session, cancelled)
         live = jobs.claim(session, "w2")
         session.commit()
         assert live is not None and live.job_id == alive
         before = utcnow()
         jobs.report_progress(session, live, 0.5, "inferring", now=before + timedelta(seconds=1))
-        recovered = jobs.requeue_stale(session, heartbeat_before=before)
+        recovered = jobs.requeue_stale(session, heartbeat_before=before, max_crashes=5)
         session.commit()
-        states = {
-            job_id: jobs.get_job(session, job_id).state
-            for job_id in (crashed, exhausted, cancelled, alive)
+        found = {
+            job_id: jobs.get_job(session, job_id)
+            for job_id in (crashed, last_attempt, cancelled, alive)
         }
     assert recovered == jobs.Recovered(
-        requeued=(crashed,), failed=(exhausted,), cancelled=(cancelled,)
+        requeued=(crashed, last_attempt), failed=(), cancelled=(cancelled,)
     )
+    states = {job_id: (job.state, job.attempts, job.crashes) for job_id, job in found.items()}
     assert states == {
-        crashed: JobState.QUEUED,
-        exhausted: JobState.FAILED,
-        cancelled: JobState.CANCELLED,
-        alive: JobState.RUNNING,
+        crashed: (JobState.QUEUED, 0, 1),
+        last_attempt: (JobState.QUEUED, 1, 1),  # the crash did not spend its last attempt
+        cancelled: (JobState.CANCELLED, 1, 0),
+        alive: (JobState.RUNNING, 1, 0),
     }
+    assert found[crashed].reason == (
+        "the service stopped while analysing this slide (crash 1 of at most 5); queued again"
+    )
     with database.session() as session, pytest.raises(LeaseLostError):
         jobs.report_progress(session, leases[crashed], 0.9, "still going?")
+
+
+def test_crashes_fail_a_job_only_after_max_crashes(database: Database) -> None:
+    (job_id,) = _queued_slides(database, 1)  # max_attempts=2: fewer than the crashes allowed
+    outcomes = []
+    for _ in range(4):
+        _claim(database)
+        with database.session() as session:
+            outcomes.append(jobs.requeue_stale(session, heartbeat_before=utcnow(), max_crashes=4))
+            session.commit()
+    assert [o.requeued for o in outcomes[:3]] == [(job_id,)] * 3
+    assert outcomes[3].failed == (job_id,)
+    job = _job(database, job_id)
+    assert (job.state, job.attempts, job.crashes) == (JobState.FAILED, 0, 4)
+    assert "4 times (jobs.max_crashes = 4)" in (job.reason or "")
+    with database.session() as session:
+        retried = jobs.retry(session, job_id)
+        session.commit()
+    assert (retried.attempts, retried.crashes) == (0, 0)
+
+
+def test_release_after_an_outage_waits_and_keeps_the_reason(database: Database) -> None:
+    (job_id,) = _queued_slides(database, 1)
+    lease = _claim(database)
+    now = utcnow()
+    with database.session() as session:
+        jobs.release(
+            session, lease, reason="the database failed", retry_after=timedelta(minutes=1), now=now
+        )
+        session.commit()
+        assert jobs.claim(session, "w2", now=now) is None
+        job = jobs.get_job(session, job_id)
+        assert (job.state, job.attempts, job.reason) == (
+            JobState.QUEUED,
+            0,
+            "the database failed",
+        )
+        assert jobs.claim(session, "w2", now=now + timedelta(minutes=1)) is not None
 
 
 def test_count_by_state_lists_every_state(database: Database) -> None:

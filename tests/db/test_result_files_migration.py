@@ -17,7 +17,7 @@ from db.session import connect
 from tests.db.factories import REPORT, SEGMENTATION, T0, add_case, add_job, add_slide, uid
 from tests.db.fixtures import new_postgres_database
 
-REVISION = "0004_result_files"
+REVISION = "0004"
 BEFORE = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION).down_revision
 
 

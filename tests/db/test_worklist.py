@@ -137,7 +137,12 @@ def test_export_state_summarises_destinations(database: Database) -> None:
         session.commit()
         assert worklist(session, 0.5).entries[0].slides[0].export_state is ExportState.PENDING
         exports.record_attempt(
-            session, second.id, started_at=case.received_at, error="refused", backoff=backoff
+            session,
+            second.id,
+            started_at=case.received_at,
+            error="refused",
+            backoff=backoff,
+            final=True,
         )
         session.commit()
         assert worklist(session, 0.5).entries[0].slides[0].export_state is ExportState.FAILED

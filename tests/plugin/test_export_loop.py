@@ -7,15 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydicom import dcmread
 
 from config import ExportSettings, JobSettings, Settings, StorageSettings
 from config.settings import DimseDestination, FolderDestination
 from db import results
-from db.models import Export, ExportState, JobState
-from db.session import Database
+from db.models import Export, ExportState, JobState, ResultFileKind
+from db.session import Database, connect
 from dicom.export import enable_streamed_c_store
 from plugin.export_loop import ExportService
-from tests.db.factories import add_case, add_job, add_slide, result_values
+from plugin.metrics import ServiceMetrics
+from tests.db.factories import add_case, add_job, add_slide, result_values, uid
 from tests.plugin.conftest import Analysed
 
 
@@ -49,6 +51,15 @@ def export_row(database: Database, export_id: int) -> Export:
         assert export is not None
         session.expunge(export)
         return export
+
+
+def make_due(database: Database, *export_ids: int) -> None:
+    """Skip the back-off: the exports are due now."""
+    with database.session() as session, session.begin():
+        for export_id in export_ids:
+            row = session.get(Export, export_id)
+            assert row is not None
+            row.next_attempt_at = row.created_at
 
 
 def wait_for(condition: object, what: str, seconds: float = 20) -> None:
@@ -119,7 +130,7 @@ def test_a_hung_pacs_does_not_delay_the_folder(
     assert pacs_export.next_attempt_at is not None
 
 
-def test_unreachable_destination_is_retried_then_given_up(
+def test_unreachable_destination_is_retried_and_never_given_up(
     database: Database, analysed: Analysed, tmp_path: Path
 ) -> None:
     with socket.socket() as probe:
@@ -134,13 +145,73 @@ def test_unreachable_destination_is_retried_then_given_up(
     first = export_row(database, ids["pacs"])
     assert first.state is ExportState.PENDING and first.attempts == 1
     assert exporter.run_once() == 0  # backing off: not due yet
-    with database.session() as session, session.begin():
-        row = session.get(Export, ids["pacs"])
-        assert row is not None
-        row.next_attempt_at = first.created_at  # due again now
+    make_due(database, ids["pacs"])
     assert exporter.run_once() == 1
-    given_up = export_row(database, ids["pacs"])
-    assert given_up.state is ExportState.FAILED and given_up.attempts == 2
+    overdue = export_row(database, ids["pacs"])
+    assert (overdue.state, overdue.attempts) == (ExportState.PENDING, 2)  # never given up
+    assert overdue.overdue_since is not None
+
+
+def test_overdue_exports_raise_an_alert_and_go_out_when_the_destination_answers(
+    database: Database, analysed: Analysed, tmp_path: Path
+) -> None:
+    share = tmp_path / "unmounted-share"
+    first = add_result(database, analysed, "share")["share"]
+    second = add_result(database, analysed, "share")["share"]
+    folder = FolderDestination(kind="folder", name="share", path=share)
+    exporter = ExportService(database, settings(tmp_path, folder, max_attempts=2)).exporters[0]
+    metrics = ServiceMetrics()
+    metrics.watch(database, None)
+    for _ in range(2):
+        make_due(database, first, second)
+        assert exporter.run_once() == 2
+    assert [export_row(database, i).state for i in (first, second)] == [ExportState.PENDING] * 2
+    alert = {"destination": "share"}
+    assert metrics.registry.get_sample_value("pathsentry_exports_overdue", alert) == 2
+    share.mkdir()  # the share is back
+    make_due(database, first)
+    assert exporter.run_once() == 2  # the other waiting export is due again at once
+    assert [export_row(database, i).state for i in (first, second)] == [ExportState.DELIVERED] * 2
+    assert metrics.registry.get_sample_value("pathsentry_exports_overdue", alert) is None
+
+
+def test_two_exporters_on_one_database_deliver_each_export_once(
+    database: Database, database_url: str, analysed: Analysed, tmp_path: Path
+) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    ids = [add_result(database, analysed, "share")["share"] for _ in range(12)]
+    for number, export_id in enumerate(ids):  # each result its own instance, as in real life
+        sr = dcmread(analysed[0].sr_path)
+        sr.SOPInstanceUID = sr.file_meta.MediaStorageSOPInstanceUID = uid(5)
+        sr.save_as(tmp_path / f"sr-{number}.dcm", enforce_file_format=True)
+        with database.session() as session, session.begin():
+            result = session.get(Export, export_id).result  # type: ignore[union-attr]
+            for row in list(result.files):
+                if row.kind is ResultFileKind.REPORT:
+                    row.path = str(tmp_path / f"sr-{number}.dcm")
+                    row.sop_instance_uid = sr.SOPInstanceUID
+                else:
+                    result.files.remove(row)
+    folder = FolderDestination(kind="folder", name="share", path=share)
+    databases = [connect(database_url) for _ in range(2)]  # as two processes would have
+    services = [ExportService(db, settings(tmp_path, folder)) for db in databases]
+    try:
+        for service in services:
+            service.start(take_over_claimed=False)
+        wait_for(
+            lambda: all(export_row(database, i).state is ExportState.DELIVERED for i in ids),
+            "every delivery",
+        )
+    finally:
+        for service in services:
+            service.stop(timeout=20)
+        for db in databases:
+            db.dispose()
+    with database.session() as session:
+        tries = [len(session.get(Export, i).attempt_log) for i in ids]  # type: ignore[union-attr]
+    assert tries == [1] * len(ids)
+    assert len(list(share.glob("*.dcm"))) == len(ids)
 
 
 def test_missing_result_files_fail_at_once(database: Database, tmp_path: Path) -> None:

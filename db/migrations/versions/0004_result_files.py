@@ -5,8 +5,8 @@ The UIDs of existing files are read from the files themselves (db may not import
 small reader of explicit VR little endian files, the encoding PathSentry writes, is kept here);
 a file that is gone keeps NULL UIDs, and exporting it fails visibly as it did before.
 
-Revision ID: 0004_result_files
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02 08:30:00.000000
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_result_files"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

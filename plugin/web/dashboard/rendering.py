@@ -34,6 +34,7 @@ STATUS_LABELS = {
     SlideStatus.FAILED: "Failed",
     SlideStatus.NOT_EVALUABLE: "Not evaluable",
     SlideStatus.CANCELLED: "Cancelled",
+    SlideStatus.INCOMPLETE: "Incomplete",
 }
 DECISION_LABELS = {
     ReviewDecision.MALIGNANT: "Malignant",

@@ -124,14 +124,20 @@ def _slide(session: Session, case: Case, spec: SlideSpec, folder: Path, seed: in
 
 
 def _deliver(session: Session, export_id: int, outcome: str, at: datetime) -> None:
-    """Delivered at the first try, failed after three refused tries, or still pending."""
+    """Delivered at the first try, failed for good after three refused tries, or pending."""
     backoff = exports.Backoff(5.0, 900.0, max_attempts=3)
     tries = {"delivered": 1, "failed": 3}.get(outcome, 0)
     for attempt in range(tries):
-        error = None if outcome == "delivered" else "association rejected: unknown called AE title"
+        error = "association rejected: unknown called AE title"
         when = at + timedelta(seconds=5 * attempt)
         exports.record_attempt(
-            session, export_id, started_at=when, error=error, backoff=backoff, now=when
+            session,
+            export_id,
+            started_at=when,
+            error=None if outcome == "delivered" else error,
+            backoff=backoff,
+            final=attempt == tries - 1,
+            now=when,
         )
 
 

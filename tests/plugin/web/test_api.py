@@ -131,6 +131,7 @@ def test_job_progress_cancel_and_retry(
         queued = jobs.list_jobs(session, states=[JobState.QUEUED])[0].id
     job = client.get(f"/api/jobs/{running}", headers=bearer(token_of[Role.VIEWER])).json()
     assert (job["state"], job["progress"], job["stage"]) == ("running", 0.62, "inferring")
+    assert (job["attempts"], job["crashes"]) == (1, 0)
     assert (
         client.post(
             f"/api/jobs/{queued}/cancel", headers=bearer(token_of[Role.PATHOLOGIST])

@@ -6,11 +6,21 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from config import Settings
-from db import audit
-from db.models import Export, ExportState, Result, Review, ReviewDecision, Role, Slide
+from db import audit, exports
+from db.models import (
+    Export,
+    ExportState,
+    Result,
+    Review,
+    ReviewDecision,
+    Role,
+    Slide,
+    utcnow,
+)
 from db.session import Database
 from plugin.web.principal import COOKIE
 from tests.db.factories import add_analysed_slide, add_case
+from tests.plugin.web.conftest import bearer
 from tests.plugin.web.synthetic import seed_cases
 from tests.plugin.web.test_api import ORDER
 
@@ -182,3 +192,24 @@ def test_case_page_lists_what_was_repaired_to_open_the_slide(
     page = client.get(f"/cases/{case_id}").text
     assert "Repaired on opening" in page
     assert "level-0.dcm: &lt;ImageType&gt; missing: VOLUME" in page
+
+
+def test_an_overdue_export_shows_as_retrying_on_the_case_page_and_in_the_api(
+    client: TestClient, database: Database, token_of: dict[Role, str]
+) -> None:
+    backoff = exports.Backoff(5.0, 900.0, max_attempts=1)
+    with database.session() as session:
+        case = add_case(session, accession="OVERDUE-1")
+        slide = add_analysed_slide(session, case, 0.2, destinations=("pacs",))
+        export_id = slide.jobs[0].result.exports[0].id  # type: ignore[union-attr]
+        exports.record_attempt(
+            session, export_id, started_at=utcnow(), error="timed out", backoff=backoff
+        )
+        session.commit()
+        case_id = case.id
+    _login(client, token_of[Role.VIEWER])
+    page = client.get(f"/cases/{case_id}").text
+    assert "retrying, overdue since" in page
+    viewer = bearer(token_of[Role.VIEWER])
+    (listed,) = client.get("/api/exports?state=pending", headers=viewer).json()
+    assert listed["id"] == export_id and listed["overdue_since"] is not None

@@ -67,7 +67,11 @@ def test_job_left_running_by_a_crash_resumes_and_produces_exactly_one_result(
     with database.session() as session:
         job = jobs.get_job(session, job_id)
         results = session.query(Result).all()
-    assert (job.state, job.attempts) == (JobState.DONE, 2)
+    assert (job.state, job.attempts, job.crashes) == (
+        JobState.DONE,
+        1,
+        1,
+    )  # the crash is no attempt
     assert [(r.job_id, r.score) for r in results] == [(job_id, 0.91)]
 
 

@@ -79,6 +79,12 @@ def authenticate(session: Session, secret: str, *, now: datetime | None = None) 
     return token
 
 
+def active_token(session: Session, token_id: int) -> ApiToken | None:
+    """The token with this row id, unless it is unknown or revoked (for dashboard sessions)."""
+    token = session.get(ApiToken, token_id)
+    return None if token is None or token.revoked_at is not None else token
+
+
 def list_tokens(session: Session) -> list[ApiToken]:
     """Every token, revoked ones included, by name."""
     return list(session.scalars(sa.select(ApiToken).order_by(ApiToken.name)))

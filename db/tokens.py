@@ -85,6 +85,12 @@ def active_token(session: Session, token_id: int) -> ApiToken | None:
     return None if token is None or token.revoked_at is not None else token
 
 
+def any_active_token(session: Session) -> bool:
+    """Whether at least one token works (else nobody can use the API or log in)."""
+    active = sa.select(ApiToken.id).where(ApiToken.revoked_at.is_(None)).limit(1)
+    return session.scalar(active) is not None
+
+
 def list_tokens(session: Session) -> list[ApiToken]:
     """Every token, revoked ones included, by name."""
     return list(session.scalars(sa.select(ApiToken).order_by(ApiToken.name)))

@@ -7,6 +7,7 @@ the running job goes back to the queue, then deliveries, then the web.
 """
 
 import logging
+import platform
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import torch
 import uvicorn
 
 from config import PathSentryError, Settings
+from db import tokens
 from db.jobs import Recovered
 from db.migrate import current_revision, upgrade_database
 from db.session import Database, open_database
@@ -23,6 +25,7 @@ from plugin.export_loop import ExportService
 from plugin.ingest import IngestService, start_ingest
 from plugin.metrics import ServiceMetrics
 from plugin.pipeline import SlidePipeline
+from plugin.version import service_version
 from plugin.web import create_app
 from plugin.worker import WorkerPool
 from plugin.worker.devices import worker_devices
@@ -93,8 +96,10 @@ class Service:
 
 def start_service(settings: Settings, *, database: Database | None = None) -> Service:
     """Migrate the database, then start ingest, workers, exporters and the web server."""
+    log.info("PathSentry %s starting (Python %s)", service_version(), platform.python_version())
     database = database or open_database(settings)
     upgrade_database(database)
+    warn_about_setup(settings, database)
     log.info(
         "database %s at schema revision %s",
         _safe_url(settings.database_url),
@@ -105,7 +110,10 @@ def start_service(settings: Settings, *, database: Database | None = None) -> Se
         keep_freed_memory()
     metrics = ServiceMetrics()
     pipeline = SlidePipeline(settings)
-    pipeline.engine(devices[0])  # load the model now: a missing weights file stops start-up
+    model = pipeline.engine(devices[0]).model  # loaded now: missing weights stop start-up
+    metrics.describe_model(
+        model=f"{model.config.name} {model.config.version}", weights_sha256=model.sha256 or ""
+    )
     ingest = start_ingest(settings, database)
     workers = WorkerPool(database, pipeline, settings, devices=devices, metrics=metrics)
     recovered = workers.start()
@@ -116,6 +124,22 @@ def start_service(settings: Settings, *, database: Database | None = None) -> Se
     service = Service(settings, database, ingest, workers, exports, web)
     _log_start(service, devices, pipeline, recovered)
     return service
+
+
+def warn_about_setup(settings: Settings, database: Database) -> None:
+    """WARNING lines for set-ups that run but cannot serve a hospital as they are."""
+    if settings.inference.weights is None:
+        log.warning(
+            "analysing with the bundled DEMONSTRATION model (trained on synthetic slides, not "
+            "for diagnosis): set inference.weights to a trained model"
+        )
+    with database.session() as session:
+        nobody = not tokens.any_active_token(session)
+    if nobody and settings.web.admin_token is None:
+        log.warning(
+            "no API token exists yet, so nobody can log in to the dashboard or API: run "
+            "`pathsentry token create NAME --role admin`, or set PATHSENTRY_WEB__ADMIN_TOKEN"
+        )
 
 
 def _start_web(app: object, settings: Settings) -> WebServer:

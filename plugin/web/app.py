@@ -52,7 +52,7 @@ def create_app(
         templates=template_environment(settings),
         session_key=session_key(settings.storage.data_dir),
     )
-    state.metrics.watch(state.database, workers)
+    state.metrics.watch(state.database, workers, settings.storage.data_dir)
     app = FastAPI(
         title="PathSentry",
         summary="AI triage worklist for digital pathology",

@@ -142,16 +142,21 @@ def warn_about_setup(settings: Settings, database: Database) -> None:
         )
 
 
-def _start_web(app: object, settings: Settings) -> WebServer:
-    config = uvicorn.Config(
+def web_server_config(app: object, settings: Settings) -> uvicorn.Config:
+    """Uvicorn's settings; it believes X-Forwarded-* only with `web.trust_proxy_headers`."""
+    return uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=settings.web.host,
         port=settings.web.port,
         log_config=None,
         access_log=False,
         lifespan="on",
+        proxy_headers=settings.web.trust_proxy_headers,
     )
-    server = uvicorn.Server(config)
+
+
+def _start_web(app: object, settings: Settings) -> WebServer:
+    server = uvicorn.Server(web_server_config(app, settings))
     thread = threading.Thread(target=server.run, name="web", daemon=True)
     thread.start()
     deadline = time.monotonic() + WEB_START_TIMEOUT_S

@@ -11,7 +11,7 @@ from db.migrate import upgrade_database
 from db.models import Role
 from db.session import connect
 from inference.errors import WeightsError
-from plugin.service import start_service, warn_about_setup
+from plugin.service import start_service, warn_about_setup, web_server_config
 from plugin.version import service_version
 
 DEMO = "DEMONSTRATION model"
@@ -69,3 +69,10 @@ def test_the_demo_model_is_a_warning_and_a_token_silences_the_other(
         assert not any(NO_TOKEN in line for line in _warnings(caplog))
     finally:
         database.dispose()
+
+
+def test_uvicorn_believes_proxy_headers_only_when_told(tmp_path: Path, sqlite_url: str) -> None:
+    plain = _settings(tmp_path, sqlite_url)
+    assert web_server_config(object(), plain).proxy_headers is False
+    trusting = plain.model_copy(update={"web": WebSettings(trust_proxy_headers=True)})
+    assert web_server_config(object(), trusting).proxy_headers is True

@@ -20,7 +20,7 @@ from plugin.web.deps import DashboardPathologist, DashboardUser, SessionDep, Sta
 from plugin.web.files import OutputKind
 from plugin.web.params import MAX_OFFSET, RowId
 from plugin.web.presenters import case_public
-from plugin.web.proxy import is_cross_origin, is_https
+from plugin.web.proxy import is_cross_origin, is_https, own_origin
 from plugin.web.schemas import PriorityName
 from plugin.web.sessions import COOKIE, SESSION_SECONDS, open_session
 from plugin.web.state import AppState
@@ -76,7 +76,10 @@ def login(
     web = state.settings.web
     if is_cross_origin(request, web):
         log.warning(
-            "login refused: a form of another site (Origin %s)", request.headers.get("origin")
+            "login refused: the form came from %s, not %s (behind a reverse proxy, set "
+            "web.trust_proxy_headers and have it send X-Forwarded-Proto and X-Forwarded-Host)",
+            request.headers.get("origin", request.headers.get("referer")),
+            own_origin(request, web),
         )
         raise HTTPException(status.HTTP_403_FORBIDDEN, "log in from PathSentry's own login page")
     secret, target = form.get("token", "").strip(), _safe_target(form.get("next", "/"))

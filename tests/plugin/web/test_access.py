@@ -120,7 +120,7 @@ def test_answers_are_never_cached_except_static_files(
 
 
 def test_the_login_form_of_another_site_is_refused(
-    client: TestClient, token_of: dict[Role, str]
+    client: TestClient, token_of: dict[Role, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = token_of[Role.ADMIN]
     for headers in (
@@ -131,6 +131,7 @@ def test_the_login_form_of_another_site_is_refused(
     ):
         refused = _log_in(client, secret, **headers)
         assert refused.status_code == 403 and COOKIE not in refused.headers.get("set-cookie", "")
+    assert "web.trust_proxy_headers" in caplog.records[-1].getMessage()
     assert _log_in(client, secret, Origin="http://testserver").status_code == 303
     assert _log_in(client, secret, Referer="http://testserver/login?next=/").status_code == 303
     assert _log_in(client, secret).status_code == 303  # no browser: scripts and curl

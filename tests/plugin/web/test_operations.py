@@ -3,7 +3,9 @@
 import re
 import shutil
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -60,3 +62,14 @@ def test_free_space_and_the_age_of_the_oldest_queued_job(
     usage = shutil.disk_usage(settings.storage.data_dir)
     assert seen["pathsentry_storage_size_bytes"] == usage.total
     assert 0 < seen["pathsentry_storage_free_bytes"] <= usage.total
+
+
+def test_an_unreadable_storage_folder_is_logged_and_the_rest_still_reported(
+    database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    metrics = ServiceMetrics()
+    metrics.watch(database, None, tmp_path / "gone")
+    seen = _samples(metrics.render().decode())
+    assert "pathsentry_storage_free_bytes" not in seen
+    assert seen["pathsentry_database_up"] == 1.0
+    assert "cannot read the free space" in caplog.text

@@ -60,6 +60,21 @@ def _check_uid(value: str) -> str:
     return value
 
 
+def _check_network(key: str, value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError(
+            f"{key} takes IP addresses or networks (10.1.2.3, 10.1.2.0/24); got {value!r}"
+        ) from None
+    return value
+
+
+def _empty_is_unset(value: object) -> object:
+    # An empty value in a file or the environment means "not set", never the path ".".
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 AeTitle = Annotated[str, Field(min_length=1, max_length=16)]
 Seconds = Annotated[float, Field(gt=0)]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -81,6 +96,11 @@ class TlsSettings(Section):
         default=None, description="CA bundle that client certificates must chain to"
     )
     require_client_certificate: bool = False
+
+    @field_validator("certificate", "private_key", "client_ca", mode="before")
+    @classmethod
+    def _empty_files(cls, value: object) -> object:
+        return _empty_is_unset(value)
 
     @model_validator(mode="after")
     def _files_when_enabled(self) -> "TlsSettings":
@@ -129,15 +149,7 @@ class DicomSettings(Section):
     @field_validator("allowed_hosts")
     @classmethod
     def _hosts(cls, value: list[str]) -> list[str]:
-        for host in value:
-            try:
-                ipaddress.ip_network(host, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"allowed_hosts takes IP addresses or networks (10.1.2.3, 10.1.2.0/24); "
-                    f"got {host!r}"
-                ) from None
-        return value
+        return [_check_network("allowed_hosts", host) for host in value]
 
     @field_validator("allowed_sop_classes", "transfer_syntaxes")
     @classmethod
@@ -150,7 +162,7 @@ class DicomSettings(Section):
 class StorageSettings(Section):
     """Where received slides, outputs and (by default) the database live."""
 
-    data_dir: Path = Path("~/.local/share/pathsentry")
+    data_dir: Path = Field(default=Path("~/.local/share/pathsentry"), validate_default=True)
 
     @field_validator("data_dir")
     @classmethod
@@ -214,8 +226,7 @@ class InferenceSettings(Section):
     @field_validator("weights", mode="before")
     @classmethod
     def _empty_weights(cls, value: object) -> object:
-        # An empty value (PATHSENTRY_INFERENCE__WEIGHTS=) means the bundled model, not ".".
-        return None if isinstance(value, str) and not value.strip() else value
+        return _empty_is_unset(value)  # PATHSENTRY_INFERENCE__WEIGHTS= : the bundled model
 
     @model_validator(mode="after")
     def _tile_geometry(self) -> "InferenceSettings":
@@ -342,6 +353,24 @@ class WebSettings(Section):
         default=None, description="seeds an admin bearer token at start-up"
     )
     refresh_seconds: Annotated[int, Field(ge=1, le=3600)] = 5
+    metrics_trusted_networks: list[str] = Field(
+        default_factory=list,
+        description="IP networks (CIDR) whose callers may read /metrics without a token",
+    )
+    trust_proxy_headers: bool = Field(
+        default=False,
+        description="believe X-Forwarded-Proto/-Host from a reverse proxy (HTTPS cookies)",
+    )
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _empty_token(cls, value: object) -> object:
+        return _empty_is_unset(value)
+
+    @field_validator("metrics_trusted_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        return [_check_network("metrics_trusted_networks", network) for network in value]
 
 
 class Settings(BaseSettings):

@@ -323,6 +323,11 @@ def count_by_state(session: Session) -> dict[JobState, int]:
     return counts
 
 
+def oldest_queued_at(session: Session) -> datetime | None:
+    """When the job that has waited longest for a worker was queued (None: nothing queued)."""
+    return session.scalar(sa.select(sa.func.min(Job.queued_at)).where(Job.state == JobState.QUEUED))
+
+
 def _new_job(slide_id: int, content_key: str, max_attempts: int) -> dict[str, Any]:
     if max_attempts < 1:
         raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")

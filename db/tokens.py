@@ -79,6 +79,18 @@ def authenticate(session: Session, secret: str, *, now: datetime | None = None) 
     return token
 
 
+def active_token(session: Session, token_id: int) -> ApiToken | None:
+    """The token with this row id, unless it is unknown or revoked (for dashboard sessions)."""
+    token = session.get(ApiToken, token_id)
+    return None if token is None or token.revoked_at is not None else token
+
+
+def any_active_token(session: Session) -> bool:
+    """Whether at least one token works (else nobody can use the API or log in)."""
+    active = sa.select(ApiToken.id).where(ApiToken.revoked_at.is_(None)).limit(1)
+    return session.scalar(active) is not None
+
+
 def list_tokens(session: Session) -> list[ApiToken]:
     """Every token, revoked ones included, by name."""
     return list(session.scalars(sa.select(ApiToken).order_by(ApiToken.name)))

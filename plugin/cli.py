@@ -22,6 +22,7 @@ from plugin.commands import (
     token_cmd,
     train_cmd,
 )
+from plugin.version import service_version
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,24 @@ app.command("train")(train_cmd.train)
 app.command("evaluate")(evaluate_cmd.evaluate)
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"pathsentry {service_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _start(
     ctx: typer.Context,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
     config: Annotated[
         Path | None,
         typer.Option(

@@ -1,18 +1,21 @@
 """Prometheus metrics of one service instance, in a registry of its own (never the global one)."""
 
 import logging
+import shutil
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from db import exports, jobs
-from db.models import JobState
+from db.models import JobState, utcnow
 from db.results import ResultValues
 from db.session import Database
+from plugin.version import service_version
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,18 @@ class ServiceMetrics:
             "Throughput of the most recently analysed slide",
             registry=self.registry,
         )
+        self.build = Info(
+            "pathsentry_build",
+            "The running version, and the model and weights (sha256) that analyse slides",
+            registry=self.registry,
+        )
+        self.describe_model(model="", weights_sha256="")
+
+    def describe_model(self, *, model: str, weights_sha256: str) -> None:
+        """Name the loaded model in `pathsentry_build_info` (empty where no model runs)."""
+        self.build.info(
+            {"version": service_version(), "model": model, "weights_sha256": weights_sha256}
+        )
 
     def observe_job(self, outcome: str, duration_s: float, result: ResultValues | None) -> None:
         """Record one finished attempt (and its throughput, when it produced a result).
@@ -76,10 +91,16 @@ class ServiceMetrics:
             self.inference_seconds.inc(result.inference_seconds)
             self.last_throughput.set(result.analysed_pixels / result.inference_seconds)
 
-    def watch(self, database: Database, workers: Sequence[WorkerProbe] | None) -> None:
-        """Read queue depth, export state and worker liveness at each scrape (once per registry)."""
+    def watch(
+        self,
+        database: Database,
+        workers: Sequence[WorkerProbe] | None,
+        storage: Path | None = None,
+    ) -> None:
+        """Read queue, exports, worker liveness and the free space of `storage` at each scrape
+        (registered once per registry)."""
         if not self._watching:
-            self.registry.register(_StateCollector(database, workers))
+            self.registry.register(_StateCollector(database, workers, storage))
             self._watching = True
 
     def render(self) -> bytes:
@@ -90,14 +111,19 @@ class ServiceMetrics:
 class _StateCollector(Collector):
     """Gauges read from the database when Prometheus scrapes."""
 
-    def __init__(self, database: Database, workers: Sequence[WorkerProbe] | None) -> None:
+    def __init__(
+        self, database: Database, workers: Sequence[WorkerProbe] | None, storage: Path | None
+    ) -> None:
         self._database = database
         self._workers = workers
+        self._storage = storage
 
     def collect(self) -> Iterable[Metric]:
         if self._workers is not None:
             alive = sum(1 for worker in self._workers if worker.alive)
             yield GaugeMetricFamily("pathsentry_workers_alive", "Workers running", value=alive)
+        if self._storage is not None:
+            yield from self._free_space(self._storage)
         try:
             yield from self._from_database()
             up = 1.0
@@ -112,6 +138,7 @@ class _StateCollector(Collector):
             export_counts = exports.count_by_state(session)
             failures = exports.failed_attempts(session)
             overdue = exports.overdue_by_destination(session)
+            oldest = jobs.oldest_queued_at(session)
         depth = GaugeMetricFamily(
             "pathsentry_queue_depth", "Jobs waiting for a worker", value=job_counts[JobState.QUEUED]
         )
@@ -132,4 +159,29 @@ class _StateCollector(Collector):
         )
         for destination, count in sorted(overdue.items()):
             overdue_gauge.add_metric([destination], count)
-        return [depth, by_state, export_gauge, failed, overdue_gauge]
+        waited = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+        age = GaugeMetricFamily(
+            "pathsentry_oldest_queued_job_age_seconds",
+            "How long the job waiting longest for a worker has waited (0: none waits)",
+            value=max(waited, 0.0),
+        )
+        return [depth, by_state, export_gauge, failed, overdue_gauge, age]
+
+    def _free_space(self, storage: Path) -> list[Metric]:
+        try:
+            usage = shutil.disk_usage(storage)
+        except OSError as error:
+            log.warning("metrics: cannot read the free space of %s: %s", storage, error.strerror)
+            return []
+        return [
+            GaugeMetricFamily(
+                "pathsentry_storage_free_bytes",
+                "Free space on the volume of the storage folder (storage.data_dir)",
+                value=usage.free,
+            ),
+            GaugeMetricFamily(
+                "pathsentry_storage_size_bytes",
+                "Size of the volume of the storage folder",
+                value=usage.total,
+            ),
+        ]

@@ -7,6 +7,7 @@ the running job goes back to the queue, then deliveries, then the web.
 """
 
 import logging
+import platform
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import torch
 import uvicorn
 
 from config import PathSentryError, Settings
+from db import tokens
 from db.jobs import Recovered
 from db.migrate import current_revision, upgrade_database
 from db.session import Database, open_database
@@ -24,6 +26,7 @@ from plugin.export_loop import ExportService
 from plugin.ingest import IngestService, start_ingest
 from plugin.metrics import ServiceMetrics
 from plugin.pipeline import SlidePipeline
+from plugin.version import service_version
 from plugin.wakeup import Wakeup
 from plugin.web import create_app
 from plugin.worker import WorkerPool
@@ -94,8 +97,10 @@ class Service:
 
 def start_service(settings: Settings, *, database: Database | None = None) -> Service:
     """Migrate the database, then start ingest, workers, exporters and the web server."""
+    log.info("PathSentry %s starting (Python %s)", service_version(), platform.python_version())
     database = database or open_database(settings)
     upgrade_database(database)
+    warn_about_setup(settings, database)
     log.info(
         "database %s at schema revision %s",
         _safe_url(settings.database_url),
@@ -108,7 +113,10 @@ def start_service(settings: Settings, *, database: Database | None = None) -> Se
     wakeup = Wakeup()  # a queued job or a new result wakes the idle worker or exporter at once
     wakeup.listen(database)
     pipeline = SlidePipeline(settings)
-    pipeline.engine(devices[0])  # load the model now: a missing weights file stops start-up
+    model = pipeline.engine(devices[0]).model  # loaded now: missing weights stop start-up
+    metrics.describe_model(
+        model=f"{model.config.name} {model.config.version}", weights_sha256=model.sha256 or ""
+    )
     ingest = start_ingest(settings, database)
     workers = WorkerPool(
         database, pipeline, settings, devices=devices, metrics=metrics, wakeup=wakeup
@@ -123,16 +131,37 @@ def start_service(settings: Settings, *, database: Database | None = None) -> Se
     return service
 
 
-def _start_web(app: object, settings: Settings) -> WebServer:
-    config = uvicorn.Config(
+def warn_about_setup(settings: Settings, database: Database) -> None:
+    """WARNING lines for set-ups that run but cannot serve a hospital as they are."""
+    if settings.inference.weights is None:
+        log.warning(
+            "analysing with the bundled DEMONSTRATION model (trained on synthetic slides, not "
+            "for diagnosis): set inference.weights to a trained model"
+        )
+    with database.session() as session:
+        nobody = not tokens.any_active_token(session)
+    if nobody and settings.web.admin_token is None:
+        log.warning(
+            "no API token exists yet, so nobody can log in to the dashboard or API: run "
+            "`pathsentry token create NAME --role admin`, or set PATHSENTRY_WEB__ADMIN_TOKEN"
+        )
+
+
+def web_server_config(app: object, settings: Settings) -> uvicorn.Config:
+    """Uvicorn's settings; it believes X-Forwarded-* only with `web.trust_proxy_headers`."""
+    return uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=settings.web.host,
         port=settings.web.port,
         log_config=None,
         access_log=False,
         lifespan="on",
+        proxy_headers=settings.web.trust_proxy_headers,
     )
-    server = uvicorn.Server(config)
+
+
+def _start_web(app: object, settings: Settings) -> WebServer:
+    server = uvicorn.Server(web_server_config(app, settings))
     thread = threading.Thread(target=server.run, name="web", daemon=True)
     thread.start()
     deadline = time.monotonic() + WEB_START_TIMEOUT_S

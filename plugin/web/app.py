@@ -21,6 +21,8 @@ from plugin.web.dashboard import routes as dashboard
 from plugin.web.dashboard.rendering import render, template_environment
 from plugin.web.deps import LoginRequiredError
 from plugin.web.docs import add_local_docs
+from plugin.web.headers import NoStoreMiddleware
+from plugin.web.sessions import session_key
 from plugin.web.state import AppState
 
 log = logging.getLogger(__name__)
@@ -48,14 +50,16 @@ def create_app(
         workers=workers,
         metrics=metrics or ServiceMetrics(),
         templates=template_environment(settings),
+        session_key=session_key(settings.storage.data_dir),
     )
-    state.metrics.watch(state.database, workers)
+    state.metrics.watch(state.database, workers, settings.storage.data_dir)
     app = FastAPI(
         title="PathSentry",
         summary="AI triage worklist for digital pathology",
         lifespan=_lifespan(state, owned),
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # add_local_docs serves it, behind login
     )
     app.state.pathsentry = state
     app.include_router(api.router)
@@ -64,6 +68,7 @@ def create_app(
     static = resources.files("plugin.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     add_local_docs(app)
+    app.add_middleware(NoStoreMiddleware)
     _handle_errors(app, state)
     return app
 

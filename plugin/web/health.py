@@ -1,14 +1,15 @@
-"""GET /healthz (database, storage, workers) and GET /metrics (Prometheus); no token needed."""
+"""GET /healthz (database, storage, workers; no token) and GET /metrics (Prometheus; a token,
+unless the caller is in `web.metrics_trusted_networks`)."""
 
 import os
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
-from plugin.web.deps import StateDep
+from plugin.web.deps import StateDep, metrics_reader
 from plugin.web.schemas import HealthPublic
 from plugin.web.state import AppState
 
@@ -30,7 +31,7 @@ def healthz(state: StateDep) -> JSONResponse:
     return JSONResponse(health.model_dump(), status_code=code)
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, dependencies=[Depends(metrics_reader)])
 def metrics(state: StateDep) -> Response:
     """Queue depth, job durations, inference throughput and export failures, for Prometheus."""
     return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

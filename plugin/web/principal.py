@@ -1,4 +1,4 @@
-"""Who is calling: a token's name and role, from a bearer header or the dashboard cookie."""
+"""Who is calling: a token's name and role, from a bearer header or the dashboard session."""
 
 import hashlib
 from dataclasses import dataclass
@@ -13,11 +13,11 @@ COOKIE = "pathsentry_session"
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller."""
+    """The authenticated caller; `credential` is what proved it (bearer secret or session)."""
 
     name: str
     role: Role
-    secret: str
+    credential: str
 
     def allows(self, needed: Role) -> bool:
         """Whether the caller's role includes `needed`."""
@@ -26,7 +26,7 @@ class Principal:
     @property
     def csrf_token(self) -> str:
         """A per-session value that dashboard forms echo back (a forged form cannot know it)."""
-        return hashlib.sha256(b"pathsentry-csrf:" + self.secret.encode()).hexdigest()
+        return hashlib.sha256(b"pathsentry-csrf:" + self.credential.encode()).hexdigest()
 
 
 def identify(session: Session, secret: str | None) -> Principal | None:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from db.models import ExportState, ImageType, JobState, ReviewDecision, Role, SlideState
 from db.worklist import Priority, SlideStatus, WorklistFilter
+from plugin.web.params import MAX_OFFSET
 
 
 class Public(BaseModel):
@@ -270,7 +271,7 @@ class WorklistQuery(BaseModel):
     received_after: datetime | None = None
     received_before: datetime | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
     def to_filter(self) -> WorklistFilter:
         """The database layer's filter."""

@@ -20,6 +20,7 @@ class AppState:
     workers: Sequence[WorkerProbe] | None
     metrics: ServiceMetrics
     templates: jinja2.Environment
+    session_key: bytes
 
 
 def app_state(request: Request) -> AppState:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from db import audit
 from plugin.web.deps import AdminUser, CurrentUser, SessionDep
+from plugin.web.params import Offset, OptionalRowId
 from plugin.web.schemas import AuditEventPublic, WhoAmI
 
 router = APIRouter(tags=["access"])
@@ -21,10 +22,10 @@ def read_me(user: CurrentUser) -> WhoAmI:
 def read_audit(
     session: SessionDep,
     user: AdminUser,
-    case_id: int | None = None,
+    case_id: OptionalRowId = None,
     actor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[AuditEventPublic]:
     """Audit events, newest first, optionally of one case or one actor."""
     found = audit.events(session, case_id=case_id, actor=actor, limit=limit, offset=offset)

@@ -10,6 +10,7 @@ from db.worklist import worklist_entry
 from plugin.web import actions
 from plugin.web.deps import CurrentUser, SessionDep, SettingsDep
 from plugin.web.files import OutputKind
+from plugin.web.params import RowId
 from plugin.web.presenters import case_public, slide_detail
 from plugin.web.schemas import CasePublic, ResultPublic, SlideDetailPublic
 
@@ -18,7 +19,7 @@ router = APIRouter(tags=["cases"])
 
 @router.get("/cases/{case_id}")
 def read_case(
-    case_id: int, session: SessionDep, user: CurrentUser, settings: SettingsDep
+    case_id: RowId, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> CasePublic:
     """A case with its slides (current job and result of each) and reviews."""
     entry = worklist_entry(session, settings.triage.threshold, case_id)
@@ -30,7 +31,7 @@ def read_case(
 
 @router.get("/slides/{slide_id}")
 def read_slide(
-    slide_id: int, session: SessionDep, user: CurrentUser, settings: SettingsDep
+    slide_id: RowId, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> SlideDetailPublic:
     """A slide with its files and every job it had."""
     slide = load_slide(session, slide_id)
@@ -42,7 +43,7 @@ def read_slide(
 
 
 @router.get("/results/{result_id}")
-def read_result(result_id: int, session: SessionDep, user: CurrentUser) -> ResultPublic:
+def read_result(result_id: RowId, session: SessionDep, user: CurrentUser) -> ResultPublic:
     """What one analysis produced, with the state of its exports."""
     return ResultPublic.model_validate(get_result(session, result_id))
 
@@ -53,7 +54,11 @@ def read_result(result_id: int, session: SessionDep, user: CurrentUser) -> Resul
     responses={200: {"content": {"image/png": {}, "application/dicom": {}}}},
 )
 def read_result_file(
-    result_id: int, kind: OutputKind, session: SessionDep, user: CurrentUser, settings: SettingsDep
+    result_id: RowId,
+    kind: OutputKind,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
 ) -> FileResponse:
     """The thumbnail or heatmap (PNG), or the SEG or SR (DICOM) of a result."""
     return actions.result_output(session, settings, user.name, result_id, kind)

@@ -8,6 +8,7 @@ from db import exports
 from db.models import ExportState
 from plugin.web import actions
 from plugin.web.deps import CurrentUser, PathologistUser, SessionDep
+from plugin.web.params import Offset, RowId
 from plugin.web.schemas import ExportPublic
 
 router = APIRouter(tags=["exports"])
@@ -19,7 +20,7 @@ def read_exports(
     user: CurrentUser,
     state: ExportState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ExportPublic]:
     """Exports, newest first, optionally only those in one state."""
     found = exports.list_exports(session, state=state, limit=limit, offset=offset)
@@ -27,7 +28,7 @@ def read_exports(
 
 
 @router.post("/exports/{export_id}/retry")
-def retry_export(export_id: int, session: SessionDep, user: PathologistUser) -> ExportPublic:
+def retry_export(export_id: RowId, session: SessionDep, user: PathologistUser) -> ExportPublic:
     """Send a failed (or waiting) export again now, with a fresh budget of attempts."""
     export = actions.retry_export(session, user.name, export_id)
     return ExportPublic.model_validate(export)

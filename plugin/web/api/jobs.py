@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session
 from db import audit, jobs
 from db.models import JobState
 from plugin.web.deps import AdminUser, CurrentUser, SessionDep
+from plugin.web.params import Offset, RowId
 from plugin.web.schemas import JobPublic
 
 router = APIRouter(tags=["jobs"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.get("/jobs")
@@ -30,20 +30,20 @@ def read_jobs(
 
 
 @router.get("/jobs/{job_id}")
-def read_job(job_id: int, session: SessionDep, user: CurrentUser) -> JobPublic:
+def read_job(job_id: RowId, session: SessionDep, user: CurrentUser) -> JobPublic:
     """One job and its progress."""
     return JobPublic.model_validate(jobs.get_job(session, job_id))
 
 
 @router.post("/jobs/{job_id}/cancel")
-def cancel_job(job_id: int, session: SessionDep, user: AdminUser) -> JobPublic:
+def cancel_job(job_id: RowId, session: SessionDep, user: AdminUser) -> JobPublic:
     """Cancel a queued job, or stop a running one at its next progress report."""
     jobs.cancel(session, job_id)
     return _audited(session, user.name, audit.Action.JOB_CANCEL, job_id)
 
 
 @router.post("/jobs/{job_id}/retry")
-def retry_job(job_id: int, session: SessionDep, user: AdminUser) -> JobPublic:
+def retry_job(job_id: RowId, session: SessionDep, user: AdminUser) -> JobPublic:
     """Queue a failed, not-evaluable or cancelled job again."""
     jobs.retry(session, job_id)
     return _audited(session, user.name, audit.Action.JOB_RETRY, job_id)

@@ -6,13 +6,14 @@ from db.cases import load_case
 from db.reviews import case_reviews
 from plugin.web import actions
 from plugin.web.deps import CurrentUser, PathologistUser, SessionDep, SettingsDep
+from plugin.web.params import RowId
 from plugin.web.schemas import ReviewCreate, ReviewPublic
 
 router = APIRouter(tags=["reviews"])
 
 
 @router.get("/cases/{case_id}/reviews")
-def read_reviews(case_id: int, session: SessionDep, user: CurrentUser) -> list[ReviewPublic]:
+def read_reviews(case_id: RowId, session: SessionDep, user: CurrentUser) -> list[ReviewPublic]:
     """The reviews of a case, oldest first."""
     load_case(session, case_id)
     return [ReviewPublic.model_validate(review) for review in case_reviews(session, case_id)]
@@ -20,7 +21,7 @@ def read_reviews(case_id: int, session: SessionDep, user: CurrentUser) -> list[R
 
 @router.post("/cases/{case_id}/reviews", status_code=status.HTTP_201_CREATED)
 def create_review(
-    case_id: int,
+    case_id: RowId,
     review: ReviewCreate,
     session: SessionDep,
     user: PathologistUser,

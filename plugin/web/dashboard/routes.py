@@ -1,5 +1,6 @@
 """Dashboard pages: login, the worklist (refreshing itself), the case page and its actions."""
 
+import logging
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -8,7 +9,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from db import audit
+from db import audit, tokens
 from db.cases import load_case
 from db.models import ReviewDecision, Role
 from db.worklist import WorklistFilter, WorklistPage, worklist, worklist_entry
@@ -17,15 +18,18 @@ from plugin.web.dashboard.forms import FormDep, check_csrf
 from plugin.web.dashboard.rendering import render
 from plugin.web.deps import DashboardPathologist, DashboardUser, SessionDep, StateDep
 from plugin.web.files import OutputKind
+from plugin.web.params import MAX_OFFSET, RowId
 from plugin.web.presenters import case_public
-from plugin.web.principal import COOKIE, identify
+from plugin.web.proxy import is_cross_origin, is_https, own_origin
 from plugin.web.schemas import PriorityName
+from plugin.web.sessions import COOKIE, SESSION_SECONDS, open_session
 from plugin.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
 
+log = logging.getLogger(__name__)
+
 PAGE_SIZE = 50
-SESSION_SECONDS = 12 * 3600
 
 
 class WorklistView(BaseModel):
@@ -36,7 +40,7 @@ class WorklistView(BaseModel):
     view: Literal["todo", "reviewed", "all"] = "todo"
     group: PriorityName | Literal[""] = ""
     q: str = Field(default="", max_length=200)
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=MAX_OFFSET // PAGE_SIZE)
 
     def to_filter(self) -> WorklistFilter:
         """The database layer's filter."""
@@ -69,25 +73,34 @@ def login(
     request: Request, form: FormDep, state: StateDep, session: SessionDep
 ) -> HTMLResponse | RedirectResponse:
     """Check the token; on success set the session cookie and go where the user wanted."""
+    web = state.settings.web
+    if is_cross_origin(request, web):
+        log.warning(
+            "login refused: the form came from %s, not %s (behind a reverse proxy, set "
+            "web.trust_proxy_headers and have it send X-Forwarded-Proto and X-Forwarded-Host)",
+            request.headers.get("origin", request.headers.get("referer")),
+            own_origin(request, web),
+        )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "log in from PathSentry's own login page")
     secret, target = form.get("token", "").strip(), _safe_target(form.get("next", "/"))
-    user = identify(session, secret)
-    if user is None:
+    token = tokens.authenticate(session, secret) if secret else None
+    if token is None:
         audit.record(session, "(unknown token)", audit.Action.LOGIN_FAILED, detail="dashboard")
         session.commit()
         error = "That token is not valid (or was revoked). Ask an administrator for a new one."
         return render(
             state.templates, "login.html", target=target, error=error, user=None, status_code=401
         )
-    audit.record(session, user.name, audit.Action.LOGIN, detail="dashboard")
+    audit.record(session, token.name, audit.Action.LOGIN, detail="dashboard")
     session.commit()
     response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE,
-        secret,
+        open_session(token, state.session_key),
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=is_https(request, web),
     )
     return response
 
@@ -125,7 +138,7 @@ def worklist_rows(
 
 @router.get("/cases/{case_id}")
 def case_page(
-    case_id: int, state: StateDep, session: SessionDep, user: DashboardUser
+    case_id: RowId, state: StateDep, session: SessionDep, user: DashboardUser
 ) -> HTMLResponse:
     """A case: slides with thumbnail and heatmap overlay, scores, outputs, exports, reviews."""
     threshold = state.settings.triage.threshold
@@ -140,7 +153,7 @@ def case_page(
 
 @router.post("/cases/{case_id}/reviews")
 def review(
-    case_id: int, form: FormDep, state: StateDep, session: SessionDep, user: DashboardPathologist
+    case_id: RowId, form: FormDep, state: StateDep, session: SessionDep, user: DashboardPathologist
 ) -> RedirectResponse:
     """Record the pathologist's decision from the case page's buttons."""
     check_csrf(user, form)
@@ -152,7 +165,7 @@ def review(
 
 @router.post("/exports/{export_id}/retry")
 def retry_export(
-    export_id: int, form: FormDep, session: SessionDep, user: DashboardPathologist
+    export_id: RowId, form: FormDep, session: SessionDep, user: DashboardPathologist
 ) -> RedirectResponse:
     """Send a failed export again now."""
     check_csrf(user, form)
@@ -162,7 +175,7 @@ def retry_export(
 
 @router.get("/results/{result_id}/files/{kind}")
 def result_file(
-    result_id: int, kind: OutputKind, state: StateDep, session: SessionDep, user: DashboardUser
+    result_id: RowId, kind: OutputKind, state: StateDep, session: SessionDep, user: DashboardUser
 ) -> FileResponse:
     """A result's thumbnail or heatmap (for the case page), or its SEG or SR (download)."""
     return actions.result_output(session, state.settings, user.name, result_id, kind)

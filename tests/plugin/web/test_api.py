@@ -247,10 +247,10 @@ def test_healthz_reports_database_storage_and_workers(
 
 
 def test_metrics_report_queue_depth_and_export_failures(
-    client: TestClient, database: Database, settings: Settings
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
 ) -> None:
     _seed(database, settings)
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=bearer(token_of[Role.VIEWER])).text
     assert "pathsentry_queue_depth 1.0" in text
     assert 'pathsentry_jobs{state="running"} 1.0' in text
     assert "pathsentry_export_failures_total 3.0" in text
@@ -258,7 +258,8 @@ def test_metrics_report_queue_depth_and_export_failures(
     assert "Mueller" not in text
 
 
-def test_api_docs_are_served_without_a_cdn(client: TestClient) -> None:
+def test_api_docs_are_served_without_a_cdn(client: TestClient, token_of: dict[Role, str]) -> None:
+    client.headers.update(bearer(token_of[Role.VIEWER]))
     page = client.get("/docs")
     assert page.status_code == 200
     assert "/docs-assets/swagger-ui-bundle.js" in page.text

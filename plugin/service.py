@@ -106,7 +106,7 @@ def start_service(settings: Settings, *, database: Database | None = None) -> Se
     metrics = ServiceMetrics()
     pipeline = SlidePipeline(settings)
     pipeline.engine(devices[0])  # load the model now: a missing weights file stops start-up
-    ingest = start_ingest(settings, database)
+    ingest = start_ingest(settings, database, metrics.ingest)
     workers = WorkerPool(database, pipeline, settings, devices=devices, metrics=metrics)
     recovered = workers.start()
     exports = ExportService(database, settings)

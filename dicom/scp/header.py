@@ -3,7 +3,8 @@ where we need a value and leniently where scanners are often non-conformant.
 
 Required (else a refusal that names the attribute): SOP Class and SOP Instance UIDs matching
 the request, Study and Series Instance UIDs that are valid UIDs, Rows, Columns, Bits Allocated,
-a geometry the analysis can use (dicom.scp.geometry), and complete Pixel Data. Tolerated: no
+a geometry the analysis can use (dicom.scp.geometry), complete Pixel Data, and every element
+decodable (dicom.scp.elements). Tolerated: no
 Image Type (the image counts as a pyramid level of unknown origin),
 no Total Pixel Matrix size (a single frame gives it), no Pyramid UID, an empty offset table,
 and any missing descriptive attribute (patient, study, specimen, equipment).
@@ -27,6 +28,7 @@ from dicom.scp.attributes import (
     shown,
     values,
 )
+from dicom.scp.elements import check_elements
 from dicom.scp.geometry import TotalPixelMatrix, check_frame_layout, check_tiling
 from dicom.scp.pixel_data import FrameLayout, check_pixel_data
 from dicom.scp.received import (
@@ -56,6 +58,7 @@ def read_instance(received: ReceivedFile, request: StoreRequest) -> ReceivedInst
         # The parser stops at Pixel Data; read values may move the handle (deferred reads).
         pixel_data_offset = handle.tell()
         _check_identity(header, request)
+        check_elements(header)
         image = _image_fields(header)
         layout = _frame_layout(header, image.number_of_frames)
         check_frame_layout(layout)

@@ -34,6 +34,7 @@ class IngestMetrics:
     (the storage SCP's IngestObserver)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
         self.associations_accepted = Counter(
             "pathsentry_dicom_associations_accepted",
             "Associations the DICOM listener accepted",

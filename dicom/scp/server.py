@@ -23,7 +23,7 @@ from dicom.pdu_reading import REFUSAL_ATTRIBUTE
 from dicom.scp.access import AssociationLog, PeerPolicy, tls_context
 from dicom.scp.index import InstanceIndex
 from dicom.scp.observer import IngestObserver
-from dicom.scp.slots import AssociationSlots
+from dicom.scp.slots import AssociationSlots, dismiss, requested_association
 from dicom.scp.spool import IncomingSpool
 from dicom.scp.storage import InstanceStore
 from dicom.scp.store_handler import StoreHandler
@@ -73,6 +73,13 @@ class StorageScp:
             raise ScpSetupError("the storage SCP is not running")
         return int(self._server.server_address[1])
 
+    @property
+    def open_connections(self) -> int:
+        """TCP connections open now, associated or not."""
+        if self._server is None:
+            return 0
+        return len(self._server.active_associations)
+
     def start(self) -> None:
         """Listen for associations (returns at once; the server runs on a thread)."""
         entity = _application_entity(self.settings)
@@ -116,7 +123,10 @@ class StorageScp:
         server.shutdown()
         associations: list[Association] = server.active_associations
         for association in associations:
-            association.abort()
+            if requested_association(association):
+                association.abort()
+            else:
+                dismiss(association)
         for association in associations:
             association.join(timeout_s)
         if self._thread is not None:

@@ -147,6 +147,12 @@ class IncomingSpool:
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[object, IncomingFile]] = {}
 
+    @property
+    def pending(self) -> int:
+        """Data sets being received now (opened, not yet claimed or released)."""
+        with self._lock:
+            return len(self._pending)
+
     def open_incoming(self, association: object, problem: str | None = None) -> IncomingFile:
         """A new file for a data set that `association` starts to receive (never raises); with a
         `problem` (the request cannot be stored), nothing is written and the handler refuses."""

@@ -107,9 +107,9 @@ class RawPeer:
         if result != 0:
             raise PeerClosedError(f"presentation context refused ({result})")
 
-    def store(self, instance: Instance, *, fragment: int = 16_000) -> Dataset:
+    def store(self, instance: Instance, *, message_id: int = 1, fragment: int = 16_000) -> Dataset:
         """Send a C-STORE-RQ and its data set; the response command set."""
-        self.socket.sendall(p_data(1, _COMMAND | _LAST, store_command(instance)))
+        self.socket.sendall(p_data(1, _COMMAND | _LAST, store_command(instance, message_id)))
         data = instance.data_set
         chunks = [data[i : i + fragment] for i in range(0, len(data), fragment)] or [b""]
         for number, chunk in enumerate(chunks):

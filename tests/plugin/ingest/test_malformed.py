@@ -90,8 +90,9 @@ def _assert_nothing_kept(ingest: Ingest) -> None:
         (_with_vr(0x00080070, b"LO", b"ZZ"), "element (0008,0070) has an unknown VR 'ZZ'"),
         (_with_vr(0x00280010, b"US", b"ZZ"), "element (0028,0010) has an unknown VR 'ZZ'"),
         (_with_length(0x00280100, b"US", 3), "(0028,0100) (US) has 3 bytes"),
+        (_with_vr(0x7FE00010, b"OB", b"ZZ"), "Pixel Data (7FE0,0010) has the VR b'ZZ'"),
     ],
-    ids=["unknown-vr-descriptive", "unknown-vr-rows", "us-of-3-bytes"],
+    ids=["unknown-vr-descriptive", "unknown-vr-rows", "us-of-3-bytes", "unknown-vr-pixels"],
 )
 def test_undecodable_elements_are_refused_as_not_understood(
     ingest: Ingest,

@@ -33,7 +33,6 @@ from tests.plugin.ingest.senders import HOST, SCP_TITLE, echo
 SEED = 20261202
 ROUNDS = 200
 SUCCESS = 0x0000
-RETRY_LATER = 0x0110
 SOP_CLASS_NOT_SUPPORTED = 0x0122
 LONG_LENGTH_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}
 # Top-level elements every instance must carry usable: a broken one is always refused.

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
 from pydicom.dataset import Dataset
 
@@ -210,3 +211,22 @@ def test_the_rest_of_a_slide_is_stored_beside_a_refused_level(
     delivery = send(ingest.port, [slide.levels[0], odd, *slide.levels[2:]])
     assert delivery.codes == [0, StoreStatus.DATA_SET_DOES_NOT_MATCH] + [0] * len(slide.levels[2:])
     assert ingest.counts()[2] == len(slide.levels) - 1
+
+
+def test_our_own_failure_says_what_failed_and_where_the_data_was(
+    ingest: Ingest,
+    metrics: IngestMetrics,
+    slide: SyntheticSlide,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with ingest.database.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE instances"))
+    caplog.clear()
+    (status,) = send(ingest.port, [slide.levels[3]]).statuses
+    assert status.Status == StoreStatus.PROCESSING_FAILURE  # ours: sending again may work
+    (line,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    message = line.getMessage()
+    assert str(ingest.settings.storage.incoming_dir) in message
+    assert "OperationalError" in message and "no such table: instances" in message
+    assert _status_count(metrics, "0x0110") == 1
+    assert ingest.files() == ([], [])

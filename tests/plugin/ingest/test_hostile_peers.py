@@ -120,6 +120,8 @@ def test_connections_that_never_speak_hold_no_association_slot(
     assert echo(ingest.port) == 0
     for connection in connections:
         connection.close()
+    # Their threads end now, not when dicom.acse_timeout_s (600 s here) runs out.
+    wait_for(lambda: ingest.service.scp.open_connections == 0, "the closed connections ended")
     assert echo(ingest.port) == 0
 
 

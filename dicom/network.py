@@ -14,11 +14,11 @@ into a warning and its log. What we need we check ourselves (dicom.scp.attribute
 It also replaces how a PDU is read from the socket (dicom.pdu_reading): pynetdicom reads 4 KiB
 per call and appends, which for a multi-gigabyte slide is hundreds of thousands of Python-level
 calls, and it trusts the length the peer declares; we refuse a PDU longer than our AE accepts
-(with an A-ABORT) and read into a buffer that grows as the bytes arrive, in few calls.
-And it decodes a P-DATA-TF PDU over a
-memoryview of the bytes read instead of four successive copies of them (pynetdicom makes
-`bytes` of the PDU, of its items field, of each item and of each fragment): the fragments of a
-data set reach the file as views of the one buffer the PDU was read into.
+(with an A-ABORT) and read into a buffer that grows as the bytes arrive, in few calls. And it
+decodes a P-DATA-TF PDU over a memoryview of the bytes read instead of four successive copies
+of them (pynetdicom makes `bytes` of the PDU, of its items field, of each item and of each
+fragment): the fragments of a data set reach the file as views of the one buffer the PDU was
+read into.
 
 And an association's reactor polls for complete messages every 5 ms instead of every 1 ms: it
 wakes a fifth as often a thread that contends for the GIL with the one receiving (with the
@@ -133,18 +133,18 @@ def _unusable_request_uids(command_set: Any) -> str | None:
     """Why the request's UIDs cannot be carried on (each replaced by STAND_IN_UID), or None."""
     problems = []
     for keyword, name in _REQUEST_UIDS:
-        try:
-            value = command_set.get(keyword)
-        except (ValueError, TypeError, LookupError):  # what pydicom raises for an odd value
-            value = 0  # "several values": not a single UID
-        problem = _uid_problem(value)
+        problem = _uid_problem(command_set, keyword)
         if problem is not None:
             problems.append(f"{name} {problem}")
             setattr(command_set, keyword, STAND_IN_UID)
     return "; ".join(problems) or None
 
 
-def _uid_problem(value: Any) -> str | None:
+def _uid_problem(command_set: Any, keyword: str) -> str | None:
+    try:
+        value = command_set.get(keyword)
+    except (ValueError, TypeError, LookupError):  # what pydicom raises for an odd value
+        return "cannot be read"
     if value is not None and not isinstance(value, str):
         return "holds several values"
     text = (value or "").strip().rstrip("\0")

@@ -1,8 +1,13 @@
 """Reading one PDU from an association's socket: bounded by what we agreed to receive, and
 grown as its bytes arrive, so that the length a peer declares never decides what we allocate.
 
-A P-DATA-TF PDU may be as long as the maximum PDU size our AE announced (dicom.max_pdu_size for
-the storage SCP) plus PDU_SLACK for senders that count the item headers differently; every
+The first PDU of a connection is read into a buffer of at most FIRST_CHUNK that doubles as it
+fills; later ones start as large as the longest PDU this peer actually sent, so a slide's
+stream of full-size PDUs is read without re-allocations, and memory is never taken beyond what
+the peer has shown it sends.
+
+A P-DATA-TF PDU may be as long as the maximum PDU size our AE announced (dicom.max_pdu_size
+for the storage SCP) plus PDU_SLACK for senders that count the item headers differently; every
 other PDU (association request, answer, release, abort) as long as ASSOCIATION_PDU_LIMIT. A
 longer declaration is answered with an A-ABORT and the connection is closed at once, with a
 WARNING that says who and how long.
@@ -26,6 +31,9 @@ PDU_SLACK = 64 * 1024
 FIRST_CHUNK = 256 * 1024
 # A-ABORT, source: service provider (2), reason: invalid PDU parameter value (6); PS3.8 9.3.8.
 ABORT_INVALID_LENGTH = struct.pack(">BBIBBBB", 0x07, 0, 4, 0, 0, 0x02, 0x06)
+# Where a connection's DUL keeps the longest PDU that arrived whole: a buffer that large is
+# taken at once for the next (the peer proved it sends that much; big slides stay fast).
+PROVEN_ATTRIBUTE = "longest_pdu_received"
 # Where an association that we end keeps why (the SCP counts refusals by reason).
 REFUSAL_ATTRIBUTE = "refusal_reason"
 _TRANSPORT_CLOSED = "Evt17"
@@ -41,15 +49,21 @@ def pdu_limit(kind: int, maximum_pdu_size: int) -> int | None:
     return maximum_pdu_size + PDU_SLACK
 
 
-def receive(connection: socket.socket, count: int, into: bytearray | None = None) -> bytearray:
-    """`count` more bytes appended to `into` (or a new buffer), or fewer if the peer closed the
-    connection first; the buffer grows with what arrived, never to `count` up front."""
-    buffer = bytearray() if into is None else into
-    wanted = len(buffer) + count
-    filled = len(buffer)
+def receive(
+    connection: socket.socket, count: int, head: bytes | bytearray = b"", *, proven: int = 0
+) -> bytearray:
+    """`head` followed by `count` more bytes (fewer if the peer closed the connection first).
+
+    The buffer grows with what arrived, never to `count` up front: it starts at FIRST_CHUNK, or
+    at `proven` bytes (as many as this peer already sent in one PDU), and doubles when full.
+    """
+    wanted = len(head) + count
+    filled = len(head)
+    buffer = bytearray(head)
+    step = max(FIRST_CHUNK, proven)
     while filled < wanted:
         if filled == len(buffer):
-            buffer.extend(bytes(min(wanted, max(2 * filled, FIRST_CHUNK)) - filled))
+            buffer = _grown(buffer, min(wanted, max(2 * filled, step)))
         with memoryview(buffer) as whole, whole[filled:] as free:
             arrived = connection.recv_into(free)
         if not arrived:
@@ -57,6 +71,14 @@ def receive(connection: socket.socket, count: int, into: bytearray | None = None
         filled += arrived
     del buffer[filled:]
     return buffer
+
+
+def _grown(buffer: bytearray, size: int) -> bytearray:
+    """A buffer of `size` bytes that starts with `buffer` (a zero-filled one and a copy: growing
+    a bytearray in place would first make a temporary one of the added size)."""
+    grown = bytearray(size)
+    grown[: len(buffer)] = buffer
+    return grown
 
 
 def read_pdu_data(dul: Any) -> None:
@@ -103,7 +125,8 @@ def _read(dul: Any, wrapper: Any, connection: socket.socket) -> bytearray | None
     if limit is not None and length > limit:
         _refuse(dul, wrapper, connection, kind, length, limit)
         return None
-    receive(connection, length, bytestream)
+    proven = getattr(dul, PROVEN_ATTRIBUTE, 0)
+    bytestream = receive(connection, length, bytestream, proven=proven)
     if len(bytestream) != PDU_HEADER.size + length:
         log.warning(
             "connection from %s closed after %d of %d bytes of a PDU",
@@ -113,6 +136,8 @@ def _read(dul: Any, wrapper: Any, connection: socket.socket) -> bytearray | None
         )
         dul.event_queue.put(_TRANSPORT_CLOSED)
         return None
+    if len(bytestream) > proven:
+        setattr(dul, PROVEN_ATTRIBUTE, len(bytestream))
     return bytestream
 
 

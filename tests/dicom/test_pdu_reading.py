@@ -57,3 +57,18 @@ def test_a_large_pdu_arrives_whole_in_a_buffer_no_larger_than_twice_it() -> None
         theirs.close()
     assert received == payload
     assert peak < 3 * len(payload)
+
+
+def test_a_peer_that_sent_large_pdus_gets_a_buffer_that_large_at_once() -> None:
+    ours, theirs = socket.socketpair()
+    theirs.sendall(b"y" * 100)
+    theirs.close()
+    tracemalloc.start()
+    try:
+        received = receive(ours, 10 * 2**20, proven=3 * 2**20)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        ours.close()
+    assert received == b"y" * 100
+    assert 3 * 2**20 <= peak < 4 * 2**20

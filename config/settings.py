@@ -129,6 +129,7 @@ class DicomSettings(Section):
     )
     require_called_ae_title: bool = True
     max_associations: Annotated[int, Field(ge=1, le=1000)] = 16
+    listen_backlog: Annotated[int, Field(ge=16, le=65535)] = 128
     acse_timeout_s: Seconds = 30.0
     dimse_timeout_s: Seconds = 600.0
     network_timeout_s: Seconds = 600.0

@@ -11,17 +11,26 @@ It turns off pydicom's validation of values while reading: received headers are 
 often slightly off, and pydicom would put each offending value (a patient's name included)
 into a warning and its log. What we need we check ourselves (dicom.scp.attributes).
 
-It also replaces how a PDU is read from the socket: pynetdicom reads 4 KiB per call and
-appends, which for a multi-gigabyte slide is hundreds of thousands of Python-level calls; we
-read straight into a buffer of the PDU's size (same result: exactly the bytes asked for, or
-what came before the peer closed the connection). And it decodes a P-DATA-TF PDU over a
-memoryview of the bytes read instead of four successive copies of them (pynetdicom makes
-`bytes` of the PDU, of its items field, of each item and of each fragment): the fragments of a
-data set reach the file as views of the one buffer the PDU was read into.
+It also replaces how a PDU is read from the socket (dicom.pdu_reading): pynetdicom reads 4 KiB
+per call and appends, which for a multi-gigabyte slide is hundreds of thousands of Python-level
+calls, and it trusts the length the peer declares; we refuse a PDU longer than our AE accepts
+(with an A-ABORT) and read into a buffer that grows as the bytes arrive, in few calls. And it
+decodes a P-DATA-TF PDU over a memoryview of the bytes read instead of four successive copies
+of them (pynetdicom makes `bytes` of the PDU, of its items field, of each item and of each
+fragment): the fragments of a data set reach the file as views of the one buffer the PDU was
+read into.
 
 And an association's reactor polls for complete messages every 5 ms instead of every 1 ms: it
 wakes a fifth as often a thread that contends for the GIL with the one receiving (with the
 above, about a third more throughput in bench/dicom_receive.py; a message waits at most 5 ms).
+
+A C-STORE request whose Affected SOP Class or Instance UID pynetdicom cannot carry (missing,
+blank, several values, longer than 64 characters) would stop its decoding with an exception
+and the association with it; `_incoming_file` puts STAND_IN_UID in its place and has the spool
+refuse the data set with the reason, so the sender gets a failure status instead.
+
+These are pynetdicom 3.0 internals (pyproject pins the minor version); tests/dicom/
+test_pynetdicom_internals.py fails when a name we replace or rely on changes.
 """
 
 import tempfile
@@ -36,9 +45,9 @@ from pynetdicom import association as pynetdicom_association
 from pynetdicom import events as pynetdicom_events
 from pynetdicom.dul import DULServiceProvider
 from pynetdicom.pdu import P_DATA_TF
-from pynetdicom.transport import AssociationSocket
 
 from dicom.export.dimse import enable_streamed_c_store
+from dicom.pdu_reading import read_pdu_data
 
 # The attribute of a pynetdicom AE that names where its received data sets go.
 RECEIVE_SPOOL_ATTRIBUTE = "receive_spool"
@@ -48,12 +57,19 @@ _decode_pdu_copying = DULServiceProvider._decode_pdu
 # An association reactor's poll for complete DIMSE messages: pynetdicom's, and ours.
 _PYNETDICOM_REACTOR_POLL_SECONDS = 0.001
 REACTOR_POLL_SECONDS = 0.005
+# What replaces a request UID that pynetdicom cannot carry (the instance is refused anyway).
+STAND_IN_UID = "2.25.0"
+_MAX_UID_LENGTH = 64
+_REQUEST_UIDS = (
+    ("AffectedSOPClassUID", "Affected SOP Class UID (0000,0002)"),
+    ("AffectedSOPInstanceUID", "Affected SOP Instance UID (0000,1000)"),
+)
 
 
 class ReceiveSpool(Protocol):
     """Opens the file that one received data set is written into."""
 
-    def open_incoming(self, association: Any) -> IO[bytes]: ...
+    def open_incoming(self, association: Any, problem: str | None = None) -> IO[bytes]: ...
 
 
 def configure_pynetdicom() -> None:
@@ -67,7 +83,7 @@ def configure_pynetdicom() -> None:
     _config.STORE_RECV_CHUNKED_DATASET = True
     # The module's name for the file factory it calls per received C-STORE data set.
     dimse_messages.NamedTemporaryFile = _incoming_file  # type: ignore[attr-defined,assignment]
-    AssociationSocket.recv = _receive_exactly  # type: ignore[method-assign]
+    DULServiceProvider._read_pdu_data = read_pdu_data  # type: ignore[method-assign,assignment]
     DULServiceProvider._decode_pdu = _decode_pdu  # type: ignore[method-assign]
     pynetdicom_association.time = _ReactorClock()  # type: ignore[attr-defined]
 
@@ -79,6 +95,7 @@ def is_configured() -> bool:
         bool(_config.STORE_RECV_CHUNKED_DATASET)
         and factory is _incoming_file
         and DULServiceProvider._decode_pdu is _decode_pdu
+        and DULServiceProvider._read_pdu_data is read_pdu_data
         and isinstance(pynetdicom_association.time, _ReactorClock)  # type: ignore[attr-defined]
     )
 
@@ -107,27 +124,35 @@ def _incoming_file(**options: Any) -> IO[bytes]:
     spool = getattr(getattr(association, "ae", None), RECEIVE_SPOOL_ATTRIBUTE, None)
     if spool is None:
         return tempfile.NamedTemporaryFile(**options)
-    opened: IO[bytes] = spool.open_incoming(association)
+    problem = _unusable_request_uids(association.dimse.message.command_set)  # type: ignore[union-attr]
+    opened: IO[bytes] = spool.open_incoming(association, problem)
     return opened
 
 
-def _receive_exactly(self: AssociationSocket, nr_bytes: int) -> bytearray:
-    """`nr_bytes` from the association's socket, read in as few calls as the kernel allows."""
-    connection = self.socket
-    if connection is None:  # closed meanwhile: like a peer that closed it
-        return bytearray()
-    buffer = bytearray(nr_bytes)
-    view = memoryview(buffer)
-    received = 0
-    while received < nr_bytes:
-        count = connection.recv_into(view[received:], nr_bytes - received)
-        if not count:  # the peer closed the connection: return what came
-            view.release()
-            del buffer[received:]
-            return buffer
-        received += count
-    view.release()
-    return buffer
+def _unusable_request_uids(command_set: Any) -> str | None:
+    """Why the request's UIDs cannot be carried on (each replaced by STAND_IN_UID), or None."""
+    problems = []
+    for keyword, name in _REQUEST_UIDS:
+        problem = _uid_problem(command_set, keyword)
+        if problem is not None:
+            problems.append(f"{name} {problem}")
+            setattr(command_set, keyword, STAND_IN_UID)
+    return "; ".join(problems) or None
+
+
+def _uid_problem(command_set: Any, keyword: str) -> str | None:
+    try:
+        value = command_set.get(keyword)
+    except (ValueError, TypeError, LookupError):  # what pydicom raises for an odd value
+        return "cannot be read"
+    if value is not None and not isinstance(value, str):
+        return "holds several values"
+    text = (value or "").strip().rstrip("\0")
+    if not text:
+        return "is empty"
+    if len(text) > _MAX_UID_LENGTH:
+        return f"is longer than {_MAX_UID_LENGTH} characters"
+    return None
 
 
 def _decode_pdu(self: DULServiceProvider, bytestream: bytearray) -> tuple[Any, str]:

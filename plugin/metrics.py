@@ -32,12 +32,61 @@ class WorkerProbe(Protocol):
     def alive(self) -> bool: ...
 
 
+class IngestMetrics:
+    """What the DICOM listener did: associations, instances, bytes and C-STORE statuses
+    (the storage SCP's IngestObserver)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.associations_accepted = Counter(
+            "pathsentry_dicom_associations_accepted",
+            "Associations the DICOM listener accepted",
+            registry=registry,
+        )
+        self.associations_refused = Counter(
+            "pathsentry_dicom_associations_refused",
+            "Connections and associations the DICOM listener refused, by reason",
+            ["reason"],
+            registry=registry,
+        )
+        self.instances_received = Counter(
+            "pathsentry_dicom_instances_received",
+            "C-STORE data sets received whole (stored or refused after reading)",
+            registry=registry,
+        )
+        self.received_bytes = Counter(
+            "pathsentry_dicom_received_bytes",
+            "Bytes of the C-STORE data sets received whole",
+            registry=registry,
+        )
+        self.store_responses = Counter(
+            "pathsentry_dicom_store_responses",
+            "C-STORE responses by status code (0x0000 success, 0xA900 refused data, ...)",
+            ["status"],
+            registry=registry,
+        )
+
+    def association_accepted(self) -> None:
+        self.associations_accepted.inc()
+
+    def association_refused(self, reason: str) -> None:
+        self.associations_refused.labels(reason=reason).inc()
+
+    def instance_received(self, size_bytes: int) -> None:
+        self.instances_received.inc()
+        self.received_bytes.inc(size_bytes)
+
+    def store_answered(self, status: int) -> None:
+        self.store_responses.labels(status=f"0x{status:04X}").inc()
+
+
 class ServiceMetrics:
     """Job durations and inference throughput (observed), queue and exports (read at scrape)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self._watching = False
+        self.ingest = IngestMetrics(self.registry)
         self.job_duration = Histogram(
             "pathsentry_job_duration_seconds",
             "Wall time of one job attempt, from claim to outcome",

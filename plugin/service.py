@@ -117,7 +117,7 @@ def start_service(settings: Settings, *, database: Database | None = None) -> Se
     metrics.describe_model(
         model=f"{model.config.name} {model.config.version}", weights_sha256=model.sha256 or ""
     )
-    ingest = start_ingest(settings, database)
+    ingest = start_ingest(settings, database, metrics.ingest)
     workers = WorkerPool(
         database, pipeline, settings, devices=devices, metrics=metrics, wakeup=wakeup
     )

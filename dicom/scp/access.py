@@ -9,20 +9,29 @@ from typing import Any
 from pynetdicom.events import Event
 
 from config.settings import DicomSettings, TlsSettings
+from dicom.scp.observer import IngestObserver
 
 log = logging.getLogger(__name__)
 
-# A-ASSOCIATE-RJ (result source, diagnostic) -> what the administrator must check (PS3.8 9.3.4).
+# A-ASSOCIATE-RJ (result source, diagnostic) -> the metric's reason label and what the
+# administrator must check (PS3.8 9.3.4).
 _REJECTIONS = {
-    (1, 1): "rejected without a reason",
-    (1, 2): "application context not supported",
-    (1, 3): "calling AE title {calling} is not in dicom.allowed_calling_ae_titles",
-    (1, 7): "called AE title {called} is not ours ({ours}); fix the AE title on the sender",
-    (2, 1): "user identity not accepted",
-    (2, 2): "protocol version not supported",
-    (3, 1): "temporary congestion",
-    (3, 2): "already at dicom.max_associations ({limit}) associations",
+    (1, 1): ("rejected", "rejected without a reason"),
+    (1, 2): ("application_context", "application context not supported"),
+    (1, 3): (
+        "calling_ae_title",
+        "calling AE title {calling} is not in dicom.allowed_calling_ae_titles",
+    ),
+    (1, 7): (
+        "called_ae_title",
+        "called AE title {called} is not ours ({ours}); fix the AE title on the sender",
+    ),
+    (2, 1): ("user_identity", "user identity not accepted"),
+    (2, 2): ("protocol_version", "protocol version not supported"),
+    (3, 1): ("congestion", "temporary congestion"),
+    (3, 2): ("max_associations", "already at dicom.max_associations ({limit}) associations"),
 }
+_UNKNOWN_REJECTION = ("rejected", "rejected")
 # Presentation context results (PS3.8 9.3.3.2).
 _CONTEXT_REFUSALS = {
     0x01: "refused by the user",
@@ -70,16 +79,20 @@ def tls_context(tls: TlsSettings) -> ssl.SSLContext | None:
 class AssociationLog:
     """Notification handlers that log associations: accepted, refused (and why), aborted."""
 
-    def __init__(self, settings: DicomSettings) -> None:
+    def __init__(self, settings: DicomSettings, observer: IngestObserver) -> None:
         self._settings = settings
+        self._observer = observer
 
     def rejected(self, event: Event) -> None:
         """EVT_REJECTED: say which setting refused the association."""
         answer, request = event.assoc.acceptor.primitive, event.assoc.requestor.primitive
         if answer is None or request is None:
+            self._observer.association_refused(_UNKNOWN_REJECTION[0])
             log.warning("refused association from %s", _peer(event))
             return
-        reason = _REJECTIONS.get((answer.result_source or 0, answer.diagnostic or 0), "rejected")
+        key = (answer.result_source or 0, answer.diagnostic or 0)
+        label, reason = _REJECTIONS.get(key, _UNKNOWN_REJECTION)
+        self._observer.association_refused(label)
         log.warning(
             "refused association from %s: %s",
             _peer(event),
@@ -99,6 +112,7 @@ class AssociationLog:
         """
         association = event.assoc
         accepted, refused = association.accepted_contexts, association.rejected_contexts
+        self._observer.association_accepted()
         log.info(
             "association from %s accepted with %d of %d presentation contexts",
             _peer(event),

@@ -11,14 +11,24 @@ from typing import Any
 
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
+from pydicom.errors import BytesLengthException
 
 from dicom.scp.status import InstanceRefusedError, StoreStatus
 from dicom.uids import is_valid_uid
 
 log = logging.getLogger(__name__)
 
-# What pydicom raises for values it cannot convert.
-UNREADABLE = (ValueError, TypeError, LookupError, OverflowError, struct.error)
+# What pydicom raises for values it cannot convert (an unknown VR such as "ZZ" is a
+# NotImplementedError; a value whose length does not fit its VR a BytesLengthException).
+UNREADABLE = (
+    ValueError,
+    TypeError,
+    LookupError,
+    OverflowError,
+    struct.error,
+    NotImplementedError,
+    BytesLengthException,
+)
 MAX_SHOWN = 64
 
 

@@ -2,8 +2,10 @@
 where we need a value and leniently where scanners are often non-conformant.
 
 Required (else a refusal that names the attribute): SOP Class and SOP Instance UIDs matching
-the request, Study and Series Instance UIDs that are valid UIDs, Rows, Columns, and complete
-Pixel Data. Tolerated: no Image Type (the image counts as a pyramid level of unknown origin),
+the request, Study and Series Instance UIDs that are valid UIDs, Rows, Columns, Bits Allocated,
+a geometry the analysis can use (dicom.scp.geometry), complete Pixel Data, and every element
+decodable (dicom.scp.elements). Tolerated: no
+Image Type (the image counts as a pyramid level of unknown origin),
 no Total Pixel Matrix size (a single frame gives it), no Pyramid UID, an empty offset table,
 and any missing descriptive attribute (patient, study, specimen, equipment).
 """
@@ -27,6 +29,8 @@ from dicom.scp.attributes import (
     shown,
     values,
 )
+from dicom.scp.elements import check_elements
+from dicom.scp.geometry import TotalPixelMatrix, check_frame_layout, check_tiling
 from dicom.scp.pixel_data import FrameLayout, check_pixel_data
 from dicom.scp.received import (
     ImageFields,
@@ -54,11 +58,15 @@ def read_instance(received: ReceivedFile, request: StoreRequest) -> ReceivedInst
         # The parser stops at Pixel Data; read values may move the handle (deferred reads).
         pixel_data_offset = handle.tell()
         _check_identity(header, request)
+        check_elements(header)
         image = _image_fields(header)
+        layout = _frame_layout(header, image.number_of_frames)
+        check_frame_layout(layout)
+        check_tiling(header, _matrix(image), layout)
         check_pixel_data(
             handle.fileno(),
             pixel_data_offset,
-            _frame_layout(header, image.number_of_frames),
+            layout,
             implicit_vr=request.transfer_syntax_uid == ImplicitVRLittleEndian,
         )
     return ReceivedInstance(
@@ -163,8 +171,13 @@ def _frame_layout(header: Dataset, frames: int) -> FrameLayout:
         rows=required_int(header, "Rows"),
         columns=required_int(header, "Columns"),
         samples_per_pixel=optional_int(header, "SamplesPerPixel") or 1,
-        bits_allocated=optional_int(header, "BitsAllocated") or 8,
+        bits_allocated=required_int(header, "BitsAllocated"),
     )
+
+
+def _matrix(image: ImageFields) -> TotalPixelMatrix | None:
+    columns, rows = image.total_pixel_matrix_columns, image.total_pixel_matrix_rows
+    return None if columns is None or rows is None else TotalPixelMatrix(columns, rows)
 
 
 def _first_item(header: Dataset, keyword: str) -> Dataset | None:

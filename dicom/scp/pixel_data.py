@@ -16,6 +16,7 @@ PIXEL_DATA = (0x7FE0, 0x0010)
 ITEM = (0xFFFE, 0xE000)
 SEQUENCE_DELIMITER = (0xFFFE, 0xE0DD)
 UNDEFINED_LENGTH = 0xFFFFFFFF
+PIXEL_DATA_VRS = (b"OB", b"OW")
 _TAG_AND_LENGTH = struct.Struct("<HHI")
 
 
@@ -47,6 +48,11 @@ def check_pixel_data(
     if implicit_vr:
         (length,), offset = struct.unpack_from("<I", element, 4), start + 8
     elif len(element) == 12:
+        if element[4:6] not in PIXEL_DATA_VRS:
+            raise InstanceRefusedError(
+                StoreStatus.CANNOT_UNDERSTAND,
+                f"Pixel Data (7FE0,0010) has the VR {bytes(element[4:6])!r}, not OB or OW",
+            )
         (length,), offset = struct.unpack_from("<I", element, 8), start + 12
     else:
         raise _truncated("inside the Pixel Data element header")

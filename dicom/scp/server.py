@@ -4,7 +4,9 @@ access rules of the settings; runs on its own threads until stopped."""
 import logging
 import socket
 import ssl
+import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,8 +19,11 @@ from pynetdicom.transport import ThreadedAssociationServer
 from config.errors import PathSentryError
 from config.settings import DicomSettings
 from dicom.network import RECEIVE_SPOOL_ATTRIBUTE, is_configured
+from dicom.pdu_reading import REFUSAL_ATTRIBUTE
 from dicom.scp.access import AssociationLog, PeerPolicy, tls_context
 from dicom.scp.index import InstanceIndex
+from dicom.scp.observer import IngestObserver
+from dicom.scp.slots import AssociationSlots, dismiss, requested_association
 from dicom.scp.spool import IncomingSpool
 from dicom.scp.storage import InstanceStore
 from dicom.scp.store_handler import StoreHandler
@@ -43,6 +48,7 @@ class StorageScp:
         incoming_dir: Path,
         slides_dir: Path,
         index: InstanceIndex,
+        observer: IngestObserver,
     ) -> None:
         if not is_configured():
             raise ScpSetupError(
@@ -52,8 +58,10 @@ class StorageScp:
         self.settings = settings
         self.spool = IncomingSpool(incoming_dir, settings.min_free_space_mb * 2**20)
         self.store = InstanceStore(slides_dir)
+        self.slots = AssociationSlots(settings.max_associations)
+        self._observer = observer
         self._handler = StoreHandler(
-            self.spool, self.store, index, frozenset(settings.allowed_sop_classes)
+            self.spool, self.store, index, frozenset(settings.allowed_sop_classes), observer
         )
         self._server: _GuardedServer | None = None
         self._thread: threading.Thread | None = None
@@ -65,6 +73,13 @@ class StorageScp:
             raise ScpSetupError("the storage SCP is not running")
         return int(self._server.server_address[1])
 
+    @property
+    def open_connections(self) -> int:
+        """TCP connections open now, associated or not."""
+        if self._server is None:
+            return 0
+        return len(self._server.active_associations)
+
     def start(self) -> None:
         """Listen for associations (returns at once; the server runs on a thread)."""
         entity = _application_entity(self.settings)
@@ -74,9 +89,13 @@ class StorageScp:
                 (self.settings.host, self.settings.port),
                 evt_handlers=self._event_handlers(),
                 server_class=_GuardedServer,
-                peers=PeerPolicy(self.settings.allowed_hosts),
-                tls=tls_context(self.settings.tls),
-                handshake_timeout_s=self.settings.acse_timeout_s,
+                guard=_Guard(
+                    PeerPolicy(self.settings.allowed_hosts),
+                    tls_context(self.settings.tls),
+                    self.settings.acse_timeout_s,
+                    self._observer,
+                ),
+                backlog=self.settings.listen_backlog,
             )
         except OSError as error:
             raise ScpSetupError(
@@ -104,7 +123,10 @@ class StorageScp:
         server.shutdown()
         associations: list[Association] = server.active_associations
         for association in associations:
-            association.abort()
+            if requested_association(association):
+                association.abort()
+            else:
+                dismiss(association)
         for association in associations:
             association.join(timeout_s)
         if self._thread is not None:
@@ -112,9 +134,10 @@ class StorageScp:
         log.info("storage SCP %s stopped", self.settings.ae_title)
 
     def _event_handlers(self) -> list[evt.EventHandlerType]:
-        journal = AssociationLog(self.settings)
+        journal = AssociationLog(self.settings, self._observer)
         return [
             (evt.EVT_C_STORE, self._handler),
+            (evt.EVT_REQUESTED, self.slots.requested),
             (evt.EVT_REJECTED, journal.rejected),
             (evt.EVT_ACCEPTED, journal.accepted),
             (evt.EVT_ABORTED, journal.aborted),
@@ -130,6 +153,10 @@ class StorageScp:
             self._handler.association_ended(event.assoc)
 
     def _connection_closed(self, event: evt.Event) -> None:
+        self.slots.closed(event)
+        refusal = getattr(event.assoc, REFUSAL_ATTRIBUTE, None)
+        if refusal is not None:
+            self._observer.association_refused(refusal)
         self._handler.association_ended(event.assoc)  # aborted: what it stored still counts
         removed = self.spool.release(event.assoc)
         if removed:
@@ -142,7 +169,9 @@ class StorageScp:
 def _application_entity(settings: DicomSettings) -> AE:
     entity = AE(ae_title=settings.ae_title)
     entity.maximum_pdu_size = settings.max_pdu_size
-    entity.maximum_associations = settings.max_associations
+    # Our slots (AssociationSlots) enforce dicom.max_associations; pynetdicom's own limit
+    # would count connections that never asked to associate.
+    entity.maximum_associations = sys.maxsize
     entity.acse_timeout = settings.acse_timeout_s
     entity.dimse_timeout = settings.dimse_timeout_s
     entity.network_timeout = settings.network_timeout_s
@@ -154,43 +183,49 @@ def _application_entity(settings: DicomSettings) -> AE:
     return entity
 
 
-class _GuardedServer(ThreadedAssociationServer):
-    """Refuses peers outside dicom.allowed_hosts before any DICOM is spoken, and does the TLS
-    handshake on the connection's own thread (so a slow client never blocks accepting)."""
+@dataclass(frozen=True)
+class _Guard:
+    """What the server checks before any DICOM is spoken, and whom it tells of refusals."""
 
-    def __init__(
-        self,
-        *args: Any,
-        peers: PeerPolicy,
-        tls: ssl.SSLContext | None,
-        handshake_timeout_s: float,
-        **kwargs: Any,
-    ) -> None:
-        self._peers = peers
-        self._tls = tls
-        self._handshake_timeout_s = handshake_timeout_s
+    peers: PeerPolicy
+    tls: ssl.SSLContext | None
+    handshake_timeout_s: float
+    observer: IngestObserver
+
+
+class _GuardedServer(ThreadedAssociationServer):
+    """Refuses peers outside dicom.allowed_hosts before any DICOM is spoken, does the TLS
+    handshake on the connection's own thread (so a slow client never blocks accepting), and
+    listens with a backlog of dicom.listen_backlog connections."""
+
+    def __init__(self, *args: Any, guard: _Guard, backlog: int, **kwargs: Any) -> None:
+        self._guard = guard
+        self.request_queue_size = backlog  # read by listen() in the base class's __init__
         super().__init__(*args, **kwargs)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
-        if self._peers.allows(str(client_address[0])):
+        if self._guard.peers.allows(str(client_address[0])):
             return True
+        self._guard.observer.association_refused("allowed_hosts")
         log.warning("refused connection from %s: not in dicom.allowed_hosts", client_address[0])
         return False
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
-        if self._tls is not None:
+        if self._guard.tls is not None:
             request = self._handshake(request, client_address)
             if request is None:
                 return
         super().process_request_thread(request, client_address)
 
     def _handshake(self, request: socket.socket, client_address: Any) -> ssl.SSLSocket | None:
-        assert self._tls is not None  # only called with TLS on
+        tls = self._guard.tls
+        assert tls is not None  # only called with TLS on
         blocking = request.gettimeout()
-        request.settimeout(self._handshake_timeout_s)
+        request.settimeout(self._guard.handshake_timeout_s)
         try:
-            wrapped = self._tls.wrap_socket(request, server_side=True)
+            wrapped = tls.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as error:
+            self._guard.observer.association_refused("tls_handshake")
             log.warning(
                 "refused connection from %s: TLS handshake failed (%s)", client_address[0], error
             )

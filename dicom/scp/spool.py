@@ -75,6 +75,12 @@ class IncomingFile:
         with self._lock:
             self._close()
 
+    def check(self) -> None:
+        """Raise the refusal already known (a request we cannot store, no space), if any."""
+        with self._lock:
+            if self._refusal is not None:
+                raise self._refusal
+
     def finish(self) -> ReceivedFile:
         """Sync and close the complete file; raises the refusal if receiving it failed."""
         with self._lock:
@@ -141,10 +147,22 @@ class IncomingSpool:
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[object, IncomingFile]] = {}
 
-    def open_incoming(self, association: object) -> IncomingFile:
-        """A new file for a data set that `association` starts to receive (never raises)."""
+    @property
+    def pending(self) -> int:
+        """Data sets being received now (opened, not yet claimed or released)."""
+        with self._lock:
+            return len(self._pending)
+
+    def open_incoming(self, association: object, problem: str | None = None) -> IncomingFile:
+        """A new file for a data set that `association` starts to receive (never raises); with a
+        `problem` (the request cannot be stored), nothing is written and the handler refuses."""
         path = self.folder / f"{uuid.uuid4().hex}{INCOMING_SUFFIX}"
-        incoming = IncomingFile(path, self._space_refusal())
+        refusal = (
+            self._space_refusal()
+            if problem is None
+            else InstanceRefusedError(StoreStatus.DATA_SET_DOES_NOT_MATCH, problem)
+        )
+        incoming = IncomingFile(path, refusal)
         with self._lock:
             self._pending[incoming.name] = (association, incoming)
         return incoming

@@ -10,8 +10,10 @@ from pydicom.dataset import Dataset
 from pynetdicom.dimse_primitives import C_STORE
 from pynetdicom.events import Event
 
+from dicom.scp.attributes import checked_uid, shown
 from dicom.scp.header import read_instance
 from dicom.scp.index import IndexOutcome, IndexResult, InstanceIndex
+from dicom.scp.observer import IngestObserver
 from dicom.scp.received import ReceivedInstance, StoreRequest
 from dicom.scp.spool import IncomingSpool
 from dicom.scp.status import InstanceRefusedError, StoreStatus, response
@@ -19,6 +21,7 @@ from dicom.scp.storage import InstanceStore, Placement
 
 log = logging.getLogger(__name__)
 
+_AFFECTED_INSTANCE = "Affected SOP Instance UID (0000,1000)"
 _OUTCOME_STATUS = {
     IndexOutcome.CONFLICT: StoreStatus.DUPLICATE_SOP_INSTANCE,
     IndexOutcome.INCONSISTENT: StoreStatus.DATA_SET_DOES_NOT_MATCH,
@@ -34,7 +37,9 @@ class StoreHandler:
         store: InstanceStore,
         index: InstanceIndex,
         allowed_sop_classes: frozenset[str],
+        observer: IngestObserver,
     ) -> None:
+        self._observer = observer
         self._spool = spool
         self._store = store
         self._index = index
@@ -55,20 +60,30 @@ class StoreHandler:
 
     def __call__(self, event: Event) -> Dataset:
         request = store_request(event)
+        status = self._answer(event, request)
+        self._observer.store_answered(int(status.Status))
+        return status
+
+    def _answer(self, event: Event, request: StoreRequest) -> Dataset:
         try:
             self._receive(event, request)
         except InstanceRefusedError as refusal:
             log.warning(
                 "refused SOP Instance %s from %s: %s (status 0x%04X)",
-                request.sop_instance_uid,
+                shown(request.sop_instance_uid),
                 request.sender,
                 refusal.reason,
                 refusal.status,
             )
             return response(refusal.status, refusal.reason)
-        except Exception:  # a handler is a process boundary: it must answer a status
+        except Exception as error:  # a handler is a process boundary: it must answer a status
             log.exception(
-                "failed to store SOP Instance %s from %s", request.sop_instance_uid, request.sender
+                "failed to store SOP Instance %s from %s (received into %s): %s: %s",
+                shown(request.sop_instance_uid),
+                request.sender,
+                event.dataset_path,
+                type(error).__name__,
+                error,
             )
             return response(
                 StoreStatus.PROCESSING_FAILURE, "internal error: see the PathSentry log"
@@ -78,12 +93,15 @@ class StoreHandler:
     def _receive(self, event: Event, request: StoreRequest) -> None:
         incoming = self._spool.claim(Path(event.dataset_path))
         try:
+            incoming.check()
             if request.sop_class_uid not in self._allowed:
                 raise InstanceRefusedError(
                     StoreStatus.SOP_CLASS_NOT_SUPPORTED,
-                    f"SOP class {request.sop_class_uid} is not stored here",
+                    f"SOP class {shown(request.sop_class_uid)} is not stored here",
                 )
+            checked_uid(request.sop_instance_uid, _AFFECTED_INSTANCE)
             received = incoming.finish()
+            self._observer.instance_received(received.size_bytes)
             instance = read_instance(received, request)
             placement = Placement(
                 received.path,

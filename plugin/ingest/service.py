@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
+
 from config import PathSentryError, Settings
 from db.migrate import require_current
 from db.session import Database
@@ -14,6 +16,7 @@ from dicom.scp import StorageScp
 from plugin.ingest.index import DatabaseIndex
 from plugin.ingest.orphans import remove_orphans
 from plugin.ingest.sweeper import SlideSweeper
+from plugin.metrics import IngestMetrics
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +44,11 @@ class IngestService:
         self.sweeper.stop()
 
 
-def start_ingest(settings: Settings, database: Database) -> IngestService:
-    """Clean up after the last run, then start the sweeper and the SCP.
+def start_ingest(
+    settings: Settings, database: Database, metrics: IngestMetrics | None = None
+) -> IngestService:
+    """Clean up after the last run, then start the sweeper and the SCP (counting what it does
+    in `metrics`, or in metrics of its own).
 
     Needs a migrated database; sets pynetdicom's process-wide settings
     (dicom.network.configure_pynetdicom).
@@ -56,6 +62,7 @@ def start_ingest(settings: Settings, database: Database) -> IngestService:
         incoming_dir=settings.storage.incoming_dir,
         slides_dir=settings.storage.slides_dir,
         index=DatabaseIndex(database, max_attempts=max_attempts),
+        observer=metrics or IngestMetrics(CollectorRegistry()),
     )
     remove_orphans(scp, database)
     quiet = timedelta(seconds=settings.dicom.slide_quiet_period_s)

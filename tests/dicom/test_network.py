@@ -18,14 +18,10 @@ from dicom.network import (
     REACTOR_POLL_SECONDS,
     _decode_pdu,
     _incoming_file,
-    _receive_exactly,
     configure_pynetdicom,
     is_configured,
 )
-
-
-def _reader(connection: socket.socket) -> SimpleNamespace:
-    return SimpleNamespace(socket=connection)
+from dicom.pdu_reading import receive
 
 
 def test_configuring_is_idempotent_and_streams_both_ways() -> None:
@@ -42,7 +38,7 @@ def test_a_pdu_is_read_whole_across_many_small_sends() -> None:
         target=lambda: [theirs.sendall(payload[i : i + 1000]) for i in range(0, len(payload), 1000)]
     )
     sender.start()
-    assert _receive_exactly(_reader(ours), len(payload)) == payload  # type: ignore[arg-type]
+    assert receive(ours, len(payload)) == payload
     sender.join()
     ours.close()
     theirs.close()
@@ -52,12 +48,16 @@ def test_a_closed_connection_returns_what_came_before() -> None:
     ours, theirs = socket.socketpair()
     theirs.sendall(b"partial")
     theirs.close()
-    assert _receive_exactly(_reader(ours), 100) == b"partial"  # type: ignore[arg-type]
+    assert receive(ours, 100) == b"partial"
     ours.close()
 
 
-def test_without_a_socket_nothing_is_read() -> None:
-    assert _receive_exactly(_reader(None), 10) == b""  # type: ignore[arg-type]
+def test_bytes_are_appended_to_what_was_read_before() -> None:
+    ours, theirs = socket.socketpair()
+    theirs.sendall(b"rest")
+    assert receive(ours, 4, b"head") == b"headrest"
+    ours.close()
+    theirs.close()
 
 
 def test_other_threads_keep_pynetdicom_temporary_files() -> None:

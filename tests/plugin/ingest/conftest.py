@@ -13,6 +13,7 @@ from config import DbSettings, DicomSettings, JobSettings, Settings, StorageSett
 from db.models import Case, Instance, Job, Slide
 from db.session import Database
 from plugin.ingest import IngestService, start_ingest
+from plugin.metrics import IngestMetrics
 from plugin.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import small_slide
 from tests.orthanc import free_port
@@ -62,7 +63,7 @@ def start(tmp_path: Path, database_url: str, database: Database) -> Iterator[Sta
     """Starts an ingest service; keyword arguments override dicom settings."""
     running: list[IngestService] = []
 
-    def starter(**dicom: Any) -> Ingest:
+    def starter(*, metrics: IngestMetrics | None = None, **dicom: Any) -> Ingest:
         settings = Settings(
             dicom=DicomSettings(
                 **{"host": "127.0.0.1", "port": free_port(), "min_free_space_mb": 0, **dicom}
@@ -71,7 +72,7 @@ def start(tmp_path: Path, database_url: str, database: Database) -> Iterator[Sta
             db=DbSettings(url=database_url),
             jobs=JobSettings(max_attempts=2),
         )
-        service = start_ingest(settings, database)
+        service = start_ingest(settings, database, metrics)
         running.append(service)
         return Ingest(service, settings, database)
 

@@ -1,9 +1,11 @@
 """Senders for ingest tests: dcmtk's storescu (a real, independent sender) and pynetdicom
 (exact statuses and Error Comments), both over real sockets."""
 
+import os
 import shutil
 import ssl
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +29,22 @@ def storescu(
     called: str = SCP_TITLE,
 ) -> subprocess.CompletedProcess[str]:
     """dcmtk's storescu, proposing the files' SOP classes with JPEG baseline and uncompressed."""
-    require(shutil.which("storescu") is not None, "dcmtk is not installed (Debian package dcmtk)")
-    command = ["storescu", "-R", "-xy", "-aet", calling, "-aec", called, HOST, str(port)]
+    command = [dcmtk("storescu"), "-R", "-xy", "-aet", calling, "-aec", called, HOST, str(port)]
     return subprocess.run(
         [*command, *map(str, paths)], capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def dcmtk(program: str) -> str:
+    """The path of a dcmtk program: the venv's pynetdicom scripts of the same name (storescu,
+    storescp) are skipped, since they take other options."""
+    venv_bin = Path(sys.executable).parent.resolve()
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    search = os.pathsep.join(folder for folder in folders if Path(folder).resolve() != venv_bin)
+    found = shutil.which(program, path=search)
+    require(found is not None, "dcmtk is not installed (Debian package dcmtk)")
+    assert found is not None
+    return found
 
 
 @dataclass

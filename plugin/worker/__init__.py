@@ -1,4 +1,7 @@
-"""In-process workers: claim durable jobs and run the analysis pipeline on each.
+"""Workers: claim durable jobs and run the analysis pipeline on each.
+
+`plugin.worker.job_run` runs one job (any executor calls it with a job id); the in-process
+`WorkerPool` is a loop of threads around it, and `plugin.distributed` a Celery task.
 
 `plugin.worker.devices.worker_devices` (which imports torch) says how many to start.
 """
@@ -14,8 +17,9 @@ from plugin.worker.contract import (
     SlideFiles,
     WorkerStoppingError,
 )
+from plugin.worker.job_run import JobRunner, WorkerConfig, run_job
 from plugin.worker.pool import WorkerPool
-from plugin.worker.runner import Worker, WorkerConfig
+from plugin.worker.runner import Worker
 
 __all__ = [
     "InstanceFile",
@@ -23,6 +27,7 @@ __all__ = [
     "JobContext",
     "JobFailedError",
     "JobOutcome",
+    "JobRunner",
     "NotEvaluable",
     "Pipeline",
     "SlideFiles",
@@ -30,4 +35,5 @@ __all__ = [
     "WorkerConfig",
     "WorkerPool",
     "WorkerStoppingError",
+    "run_job",
 ]

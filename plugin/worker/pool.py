@@ -16,7 +16,8 @@ from db.models import utcnow
 from db.session import Database
 from plugin.metrics import ServiceMetrics
 from plugin.worker.contract import Pipeline
-from plugin.worker.runner import Worker, WorkerConfig
+from plugin.worker.job_run import WorkerConfig
+from plugin.worker.runner import Worker
 
 log = logging.getLogger(__name__)
 

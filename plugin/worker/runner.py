@@ -1,48 +1,16 @@
-"""A worker: claims one job at a time and runs the pipeline on it, on a thread of its own."""
+"""A worker: claims one job at a time and runs it (plugin.worker.job_run) on a thread of its own."""
 
-import enum
 import logging
 import threading
-import time
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
-
-from sqlalchemy.orm import Session
 
 from db import jobs
-from db.cases import load_slide
-from db.errors import LeaseLostError
 from db.models import JobState
-from db.results import ResultValues
 from db.session import Database
 from plugin.metrics import ServiceMetrics
-from plugin.worker.contract import (
-    InstanceFile,
-    JobCancelledError,
-    JobContext,
-    JobFailedError,
-    JobOutcome,
-    NotEvaluable,
-    Pipeline,
-    SlideFiles,
-    WorkerStoppingError,
-)
-from plugin.worker.progress import ProgressReporter
+from plugin.worker.contract import Pipeline
+from plugin.worker.job_run import JobRunner, WorkerConfig
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    """How one worker runs: its name (unique among live workers), device and policies."""
-
-    name: str
-    device: str
-    destinations: tuple[str, ...] = ()
-    retry_delay: timedelta = timedelta(seconds=30)
-    poll_interval_s: float = 1.0
-    progress_interval_s: float = 0.5
 
 
 class Worker:
@@ -56,11 +24,8 @@ class Worker:
         *,
         metrics: ServiceMetrics | None = None,
     ) -> None:
-        self._database = database
-        self._pipeline = pipeline
         self._config = config
-        self._metrics = metrics
-        self._stopping = threading.Event()
+        self._runner = JobRunner(database, pipeline, config, metrics)
         self._thread: threading.Thread | None = None
         self._lease: jobs.Lease | None = None
 
@@ -83,143 +48,33 @@ class Worker:
         """Start the worker's thread."""
         if self.alive:
             return
-        self._stopping.clear()
+        self._runner.stopping.clear()
         self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float | None = None) -> None:
         """Ask the worker to stop (a running job goes back to the queue) and wait for it."""
-        self._stopping.set()
+        self._runner.stopping.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
     def run_once(self) -> JobState | None:
         """Claim one due job and run it to an outcome; None when no job was due."""
-        with self._database.session() as session:
-            lease = jobs.claim(session, self.name)
-            session.commit()
+        lease = self._runner.claim()
         if lease is None:
             return None
         self._lease = lease
         try:
-            return self._run(lease)
+            return self._runner.run_lease(lease)
         finally:
             self._lease = None
 
     def _loop(self) -> None:
-        while not self._stopping.is_set():
+        while not self._runner.stopping.is_set():
             try:
                 ran = self.run_once()
             except Exception:  # the thread's boundary: a database outage must not kill it
                 log.exception("worker %s: cannot claim or record a job; trying again", self.name)
                 ran = None
             if ran is None:
-                self._stopping.wait(self._config.poll_interval_s)
-
-    def _run(self, lease: jobs.Lease) -> JobState:
-        started = time.monotonic()
-        log.info("worker %s: job %d, attempt %d", self.name, lease.job_id, lease.attempt)
-        try:
-            outcome = self._attempt(lease)
-            state = self._record(lease, outcome)
-        except LeaseLostError:
-            log.warning(
-                "worker %s: job %d was taken from it; outcome dropped", self.name, lease.job_id
-            )
-            return JobState.QUEUED
-        if self._metrics is not None:
-            result = outcome if isinstance(outcome, ResultValues) else None
-            self._metrics.observe_job(state, time.monotonic() - started, result)
-        log.info("worker %s: job %d is %s", self.name, lease.job_id, state.value)
-        return state
-
-    def _attempt(self, lease: jobs.Lease) -> "_Attempt":
-        """Run the pipeline once and say how it ended."""
-        try:
-            return self._pipeline(self._context(lease))
-        except JobCancelledError:
-            return _Stopped.CANCELLED
-        except WorkerStoppingError:
-            return _Stopped.RELEASED
-        except LeaseLostError:
-            raise
-        except JobFailedError as error:
-            return _Failure(str(error), permanent=True)
-        except Exception as error:  # the pipeline's boundary: any error is one failed attempt
-            log.warning(
-                "worker %s: job %d attempt %d failed: %s",
-                self.name,
-                lease.job_id,
-                lease.attempt,
-                type(error).__name__,
-            )
-            log.debug("job %d failure", lease.job_id, exc_info=True)
-            return _Failure(f"{type(error).__name__}: {error}", permanent=False)
-
-    def _record(self, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
-        """Write how the attempt ended; returns the job's new state."""
-        with self._database.session() as session:
-            state = self._write(session, lease, outcome)
-            session.commit()
-        return state
-
-    def _write(self, session: Session, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
-        if isinstance(outcome, ResultValues):
-            jobs.complete(session, lease, outcome, self._config.destinations)
-            return JobState.DONE
-        if isinstance(outcome, NotEvaluable):
-            jobs.mark_not_evaluable(session, lease, outcome.reason)
-            return JobState.NOT_EVALUABLE
-        if isinstance(outcome, _Failure):
-            retry_after = None if outcome.permanent else self._config.retry_delay
-            return jobs.fail(session, lease, outcome.reason, retry_after=retry_after)
-        if outcome is _Stopped.CANCELLED:
-            jobs.acknowledge_cancel(session, lease)
-            return JobState.CANCELLED
-        jobs.release(session, lease)
-        return JobState.QUEUED
-
-    def _context(self, lease: jobs.Lease) -> JobContext:
-        with self._database.session() as session:
-            job = jobs.get_job(session, lease.job_id)
-            slide = load_slide(session, job.slide_id)
-            files = SlideFiles(
-                slide_id=slide.id,
-                study_instance_uid=slide.case.study_instance_uid,
-                series_instance_uid=slide.series_instance_uid,
-                storage_dir=Path(slide.storage_dir),
-                instances=tuple(
-                    InstanceFile(i.sop_instance_uid, i.image_type, Path(i.path))
-                    for i in slide.instances
-                ),
-            )
-            content_key = job.content_key
-        reporter = ProgressReporter(
-            self._database, lease, self._stopping, self._config.progress_interval_s
-        )
-        return JobContext(
-            job_id=lease.job_id,
-            attempt=lease.attempt,
-            content_key=content_key,
-            device=self._config.device,
-            slide=files,
-            report=reporter,
-        )
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """An attempt that raised: permanent failures are not retried."""
-
-    reason: str
-    permanent: bool
-
-
-class _Stopped(enum.Enum):
-    """An attempt stopped from outside: cancelled by a user, or released by a stopping worker."""
-
-    CANCELLED = "cancelled"
-    RELEASED = "released"
-
-
-_Attempt = JobOutcome | _Failure | _Stopped
+                self._runner.stopping.wait(self._config.poll_interval_s)

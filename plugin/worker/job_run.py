@@ -1,0 +1,195 @@
+"""One job, run to an outcome: claim it, build its context, run the pipeline once, record how it
+ended. Free of threads and loops: the in-process worker thread and the Celery task both call it.
+"""
+
+import enum
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from db import jobs
+from db.cases import load_slide
+from db.errors import LeaseLostError
+from db.models import JobState
+from db.results import ResultValues
+from db.session import Database
+from plugin.metrics import ServiceMetrics
+from plugin.worker.contract import (
+    InstanceFile,
+    JobCancelledError,
+    JobContext,
+    JobFailedError,
+    JobOutcome,
+    NotEvaluable,
+    Pipeline,
+    SlideFiles,
+    WorkerStoppingError,
+)
+from plugin.worker.progress import ProgressReporter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """How one worker runs: its name (unique among live workers), device and policies."""
+
+    name: str
+    device: str
+    destinations: tuple[str, ...] = ()
+    retry_delay: timedelta = timedelta(seconds=30)
+    poll_interval_s: float = 1.0
+    progress_interval_s: float = 0.5
+
+
+@dataclass(frozen=True)
+class JobRunner:
+    """Runs jobs with one pipeline under one worker's name; `stopping` set: jobs go back."""
+
+    database: Database
+    pipeline: Pipeline
+    config: WorkerConfig
+    metrics: ServiceMetrics | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def claim(self, job_id: int | None = None) -> jobs.Lease | None:
+        """Claim job `job_id` (or the oldest due job) atomically; None when taken or not due."""
+        with self.database.session() as session:
+            lease = jobs.claim(session, self.config.name, job_id=job_id)
+            session.commit()
+        return lease
+
+    def run_job(self, job_id: int) -> JobState | None:
+        """Claim exactly this job and run it to an outcome; None when it is taken or not due."""
+        lease = self.claim(job_id)
+        return None if lease is None else self.run_lease(lease)
+
+    def run_lease(self, lease: jobs.Lease) -> JobState:
+        """Run an already-claimed job once and record the outcome; returns the job's new state
+        (QUEUED when the lease was lost meanwhile: the outcome is then dropped)."""
+        started = time.monotonic()
+        log.info("worker %s: job %d, attempt %d", self.config.name, lease.job_id, lease.attempt)
+        try:
+            outcome = self._attempt(lease)
+            state = self._record(lease, outcome)
+        except LeaseLostError:
+            log.warning(
+                "worker %s: job %d was taken from it; outcome dropped",
+                self.config.name,
+                lease.job_id,
+            )
+            return JobState.QUEUED
+        if self.metrics is not None:
+            result = outcome if isinstance(outcome, ResultValues) else None
+            self.metrics.observe_job(state, time.monotonic() - started, result)
+        log.info("worker %s: job %d is %s", self.config.name, lease.job_id, state.value)
+        return state
+
+    def _attempt(self, lease: jobs.Lease) -> "_Attempt":
+        """Run the pipeline once and say how it ended."""
+        try:
+            return self.pipeline(self._context(lease))
+        except JobCancelledError:
+            return _Stopped.CANCELLED
+        except WorkerStoppingError:
+            return _Stopped.RELEASED
+        except LeaseLostError:
+            raise
+        except JobFailedError as error:
+            return _Failure(str(error), permanent=True)
+        except Exception as error:  # the pipeline's boundary: any error is one failed attempt
+            log.warning(
+                "worker %s: job %d attempt %d failed: %s",
+                self.config.name,
+                lease.job_id,
+                lease.attempt,
+                type(error).__name__,
+            )
+            log.debug("job %d failure", lease.job_id, exc_info=True)
+            return _Failure(f"{type(error).__name__}: {error}", permanent=False)
+
+    def _record(self, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
+        """Write how the attempt ended; returns the job's new state."""
+        with self.database.session() as session:
+            state = self._write(session, lease, outcome)
+            session.commit()
+        return state
+
+    def _write(self, session: Session, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
+        if isinstance(outcome, ResultValues):
+            jobs.complete(session, lease, outcome, self.config.destinations)
+            return JobState.DONE
+        if isinstance(outcome, NotEvaluable):
+            jobs.mark_not_evaluable(session, lease, outcome.reason)
+            return JobState.NOT_EVALUABLE
+        if isinstance(outcome, _Failure):
+            retry_after = None if outcome.permanent else self.config.retry_delay
+            return jobs.fail(session, lease, outcome.reason, retry_after=retry_after)
+        if outcome is _Stopped.CANCELLED:
+            jobs.acknowledge_cancel(session, lease)
+            return JobState.CANCELLED
+        jobs.release(session, lease)
+        return JobState.QUEUED
+
+    def _context(self, lease: jobs.Lease) -> JobContext:
+        with self.database.session() as session:
+            job = jobs.get_job(session, lease.job_id)
+            slide = load_slide(session, job.slide_id)
+            files = SlideFiles(
+                slide_id=slide.id,
+                study_instance_uid=slide.case.study_instance_uid,
+                series_instance_uid=slide.series_instance_uid,
+                storage_dir=Path(slide.storage_dir),
+                instances=tuple(
+                    InstanceFile(i.sop_instance_uid, i.image_type, Path(i.path))
+                    for i in slide.instances
+                ),
+            )
+            content_key = job.content_key
+        reporter = ProgressReporter(
+            self.database, lease, self.stopping, self.config.progress_interval_s
+        )
+        return JobContext(
+            job_id=lease.job_id,
+            attempt=lease.attempt,
+            content_key=content_key,
+            device=self.config.device,
+            slide=files,
+            report=reporter,
+        )
+
+
+def run_job(
+    database: Database,
+    pipeline: Pipeline,
+    job_id: int,
+    config: WorkerConfig,
+    *,
+    metrics: ServiceMetrics | None = None,
+) -> JobState | None:
+    """Claim job `job_id` atomically and run it to an outcome; None when it is taken or not due
+    (a duplicate delivery, or a job that another worker runs)."""
+    return JobRunner(database, pipeline, config, metrics).run_job(job_id)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An attempt that raised: permanent failures are not retried."""
+
+    reason: str
+    permanent: bool
+
+
+class _Stopped(enum.Enum):
+    """An attempt stopped from outside: cancelled by a user, or released by a stopping worker."""
+
+    CANCELLED = "cancelled"
+    RELEASED = "released"
+
+
+_Attempt = JobOutcome | _Failure | _Stopped

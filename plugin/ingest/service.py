@@ -2,6 +2,7 @@
 stopped together (`pathsentry serve` calls `start_ingest` and, at the end, `stop`)."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -41,11 +42,17 @@ class IngestService:
         self.sweeper.stop()
 
 
-def start_ingest(settings: Settings, database: Database) -> IngestService:
+def start_ingest(
+    settings: Settings,
+    database: Database,
+    *,
+    on_job_queued: Callable[[int], None] | None = None,
+) -> IngestService:
     """Clean up after the last run, then start the sweeper and the SCP.
 
     Needs a migrated database; sets pynetdicom's process-wide settings
-    (dicom.network.configure_pynetdicom).
+    (dicom.network.configure_pynetdicom). `on_job_queued(job_id)` runs after the commit of
+    each job queued (distributed mode publishes its message).
     """
     configure_pynetdicom()
     require_current(database)
@@ -55,11 +62,13 @@ def start_ingest(settings: Settings, database: Database) -> IngestService:
         settings.dicom,
         incoming_dir=settings.storage.incoming_dir,
         slides_dir=settings.storage.slides_dir,
-        index=DatabaseIndex(database, max_attempts=max_attempts),
+        index=DatabaseIndex(database, max_attempts=max_attempts, on_job_queued=on_job_queued),
     )
     remove_orphans(scp, database)
     quiet = timedelta(seconds=settings.dicom.slide_quiet_period_s)
-    sweeper = SlideSweeper(database, quiet_period=quiet, max_attempts=max_attempts)
+    sweeper = SlideSweeper(
+        database, quiet_period=quiet, max_attempts=max_attempts, on_job_queued=on_job_queued
+    )
     sweeper.start()
     try:
         scp.start()

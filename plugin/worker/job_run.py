@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from config import Settings
 from db import jobs
 from db.cases import load_slide
 from db.errors import LeaseLostError
@@ -45,6 +46,17 @@ class WorkerConfig:
     retry_delay: timedelta = timedelta(seconds=30)
     poll_interval_s: float = 1.0
     progress_interval_s: float = 0.5
+
+
+def worker_config(settings: Settings, name: str, device: str) -> WorkerConfig:
+    """A worker's configuration from the settings: every destination gets an export."""
+    return WorkerConfig(
+        name=name,
+        device=device,
+        destinations=tuple(destination.name for destination in settings.export.destinations),
+        retry_delay=timedelta(seconds=settings.jobs.retry_delay_s),
+        poll_interval_s=settings.jobs.poll_interval_s,
+    )
 
 
 @dataclass(frozen=True)

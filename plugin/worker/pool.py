@@ -16,7 +16,7 @@ from db.models import utcnow
 from db.session import Database
 from plugin.metrics import ServiceMetrics
 from plugin.worker.contract import Pipeline
-from plugin.worker.job_run import WorkerConfig
+from plugin.worker.job_run import worker_config
 from plugin.worker.runner import Worker
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,10 @@ class WorkerPool:
         self._upkeep: threading.Thread | None = None
         self.workers = tuple(
             Worker(
-                database, pipeline, _config(settings, f"{prefix}:{device}", device), metrics=metrics
+                database,
+                pipeline,
+                worker_config(settings, f"{prefix}:{device}", device),
+                metrics=metrics,
             )
             for device in dict.fromkeys(devices)
         )
@@ -110,13 +113,3 @@ class WorkerPool:
                 self.recover()
             except SQLAlchemyError as error:
                 log.warning("job upkeep: database error %s; trying again", type(error).__name__)
-
-
-def _config(settings: Settings, name: str, device: str) -> WorkerConfig:
-    return WorkerConfig(
-        name=name,
-        device=device,
-        destinations=tuple(destination.name for destination in settings.export.destinations),
-        retry_delay=timedelta(seconds=settings.jobs.retry_delay_s),
-        poll_interval_s=settings.jobs.poll_interval_s,
-    )

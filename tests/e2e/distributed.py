@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,6 +26,14 @@ from tests.orthanc import OrthancServer, free_port
 STORESCU = "/usr/bin/storescu"
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 CLI = [sys.executable, "-c", "from plugin.cli import main; main()"]
+
+
+def require_rabbitmq() -> None:
+    """Skip (or, in CI, fail) when the RabbitMQ of this machine does not answer."""
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=2).close()
+    except OSError as error:
+        require(False, f"RabbitMQ at 127.0.0.1:5672 is not reachable: {error}")
 
 
 @contextmanager
@@ -134,9 +143,7 @@ class Installation:
     def start(self, name: str, *arguments: str) -> Node:
         log = self.folder / f"{name}.log"
         handle = log.open("ab")
-        process = subprocess.Popen(
-            [*CLI, *arguments], env=self.env(), stdout=handle, stderr=handle
-        )
+        process = subprocess.Popen([*CLI, *arguments], env=self.env(), stdout=handle, stderr=handle)
         node = Node(process, log)
         self.nodes.append(node)
         return node

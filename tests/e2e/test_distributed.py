@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from db.models import JobState
-from tests.e2e.distributed import RABBITMQ, Installation, fresh_postgres
+from tests.e2e.distributed import RABBITMQ, Installation, fresh_postgres, require_rabbitmq
 from tests.e2e.harness import E2eSlide, make_slide, results_in_pacs, wait_until
 from tests.orthanc import OrthancServer
 from tests.plugin.slides import tiny_model
@@ -66,6 +66,7 @@ def test_two_workers_share_the_slides_and_each_gets_one_seg_and_one_sr(
     weights: Path,
     slides: list[E2eSlide],
 ) -> None:
+    require_rabbitmq()
     site = _installation(tmp_path, database_url, RABBITMQ, pacs, weights)
     site.folder.mkdir()
     try:
@@ -90,6 +91,7 @@ def test_a_worker_killed_mid_analysis_leaves_its_job_to_the_other(
     weights: Path,
     slides: list[E2eSlide],
 ) -> None:
+    require_rabbitmq()
     site = _installation(tmp_path, database_url, RABBITMQ, pacs, weights)
     site.stale_after_s = 8.0
     site.folder.mkdir()

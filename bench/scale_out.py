@@ -7,8 +7,9 @@ dcmtk's storescu sends the same small synthetic slides in one association; the r
 every job is done. Per run it prints slides per hour (jobs from first queued to last finished)
 and the dispatch overhead per job: the time analysing processes spent idle while jobs waited,
 per job ((processes x wall - sum of claim-to-outcome times) / jobs; message round trip, claim
-and polling). The model is small and untrained by default: the figures measure dispatch and
-scaling, not the network (`--weights` for a real one).
+and polling), and how long the first job waited from queued to claimed by an idle process.
+The model is small and untrained by default: the figures measure dispatch and scaling, not the
+network (`--weights` for a real one).
 
 Usage: PYTHONPATH=. python bench/scale_out.py [--slides 6] [--weights FILE]
 Needs PostgreSQL (PATHSENTRY_TEST_POSTGRES_URL or postgresql+psycopg://postgres@127.0.0.1/test),
@@ -115,8 +116,11 @@ def _figures(url: str, *, analysing_processes: int) -> dict[str, Any]:
         for job in jobs
         if job.finished_at is not None and job.started_at is not None
     )
+    first = min(jobs, key=lambda job: (job.queued_at, job.id))
+    assert first.started_at is not None
     return {
         "analysing_processes": analysing_processes,
+        "first_job_pickup_s": round((first.started_at - first.queued_at).total_seconds(), 3),
         "wall_s": round(wall, 2),
         "slides_per_hour": round(len(jobs) / wall * 3600, 1),
         "mean_analysis_s": round(busy / len(jobs), 2),

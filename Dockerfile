@@ -1,4 +1,5 @@
 # PathSentry for a CUDA GPU host: docker run --gpus all -p 11112:11112 -p 8000:8000 -v /srv/pathsentry:/data IMAGE
+# Any role: IMAGE serve --roles ingest,web,export | IMAGE worker --device cuda:0 (deploy/compose.yaml)
 # The PyPI build of torch for Linux bundles CUDA; the host needs the NVIDIA driver and container toolkit.
 FROM python:3.11-slim-bookworm AS build
 WORKDIR /src

@@ -274,13 +274,29 @@ class EvaluationSettings(Section):
 
 
 class JobSettings(Section):
-    """The durable job queue and its in-process workers."""
+    """The durable job queue, its in-process workers, and (with a broker) Celery workers."""
 
     max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
     max_crashes: Annotated[int, Field(ge=1, le=100)] = 5
     retry_delay_s: Annotated[float, Field(ge=0)] = 30.0
     poll_interval_s: Seconds = 1.0
     stale_after_s: Seconds = 600.0
+    broker_url: str = Field(default="", description="empty: one process, no broker")
+    queue: str = Field(default="pathsentry.analysis", min_length=1, max_length=200)
+    message_timeout_s: Seconds = 14400.0
+    republish_after_s: Seconds = 1800.0
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        if value and not value.startswith(("amqp://", "amqps://", "redis://", "rediss://")):
+            raise ValueError("use an amqp:// (RabbitMQ) or redis:// URL, or leave it empty")
+        return value
+
+    @property
+    def distributed(self) -> bool:
+        """Whether analysis runs in Celery workers (a broker is set) rather than in `serve`."""
+        return bool(self.broker_url)
 
 
 class DimseDestination(Section):

@@ -66,8 +66,11 @@ def enqueue(session: Session, slide_id: int, content_key: str, *, max_attempts: 
     return job
 
 
-def claim(session: Session, worker: str, *, now: datetime | None = None) -> Lease | None:
-    """Take the oldest due queued job for `worker`, atomically; None when nothing is due."""
+def claim(
+    session: Session, worker: str, *, job_id: int | None = None, now: datetime | None = None
+) -> Lease | None:
+    """Take the oldest due queued job (or job `job_id`, if it is queued and due) for `worker`,
+    atomically; None when nothing is due."""
     now = now or utcnow()
     candidate = aliased(Job)
     # One statement: no other worker can take the same row between choosing and updating it.
@@ -76,6 +79,7 @@ def claim(session: Session, worker: str, *, now: datetime | None = None) -> Leas
         sa.select(candidate.id)
         .where(candidate.state == JobState.QUEUED)
         .where(sa.or_(candidate.not_before.is_(None), candidate.not_before <= now))
+        .where(sa.true() if job_id is None else candidate.id == job_id)
         .order_by(candidate.queued_at, candidate.id)
         .limit(1)
         .with_for_update(skip_locked=True)

@@ -21,6 +21,7 @@ from plugin.commands import (
     synth_cmd,
     token_cmd,
     train_cmd,
+    worker_cmd,
 )
 from plugin.version import service_version
 
@@ -38,6 +39,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(token_cmd.app, name="token")
 app.command("serve")(serve_cmd.serve)
+app.command("worker")(worker_cmd.worker)
 app.command("demo")(demo_cmd.demo)
 app.command("synth")(synth_cmd.synth)
 app.command("infer")(infer_cmd.infer)

@@ -1,9 +1,11 @@
-"""The whole service in one process: DICOM ingest, workers, exporters and the web server.
+"""The service's roles in one process: DICOM ingest, workers, exporters and the web server.
 
-`start_service` starts the parts in the order that keeps every promise (the database is
-migrated before anything uses it; the web server last, so that /healthz only answers once the
-rest runs), and `Service.stop` stops them in the reverse order: no new associations first, then
-the running job goes back to the queue, then deliveries, then the web.
+`start_service` starts the roles asked for (default: all of them) in the order that keeps
+every promise (the database is migrated before anything uses it; the web server last, so that
+/healthz only answers once the rest runs), and `Service.stop` stops them in the reverse order:
+no new associations first, then the running job goes back to the queue, then deliveries, then
+the web. In distributed mode (`jobs.broker_url`) analysis runs in `pathsentry worker`
+processes instead, and the ingest role publishes each queued job's message (`Reconciler`).
 """
 
 import logging
@@ -11,6 +13,7 @@ import platform
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import torch
 import uvicorn
@@ -22,10 +25,18 @@ from db.migrate import current_revision, upgrade_database
 from db.session import Database, open_database
 from inference.devices import resolve_devices
 from plugin.allocator import keep_freed_memory
+from plugin.distributed import (
+    JobPublisher,
+    Reconciler,
+    create_celery_app,
+    require_distributed_database,
+)
+from plugin.distributed.metrics import BrokerCollector
 from plugin.export_loop import ExportService
 from plugin.ingest import IngestService, start_ingest
 from plugin.metrics import ServiceMetrics
 from plugin.pipeline import SlidePipeline
+from plugin.roles import Role, RoleError, serve_roles
 from plugin.version import service_version
 from plugin.wakeup import Wakeup
 from plugin.web import create_app
@@ -61,22 +72,28 @@ class WebServer:
 
 @dataclass
 class Service:
-    """The running parts of one PathSentry process."""
+    """The running roles of one PathSentry process (a part is None when its role is not here)."""
 
     settings: Settings
     database: Database
-    ingest: IngestService
-    workers: WorkerPool
-    exports: ExportService
-    web: WebServer
+    roles: frozenset[Role]
+    ingest: IngestService | None = None
+    reconciler: Reconciler | None = None
+    workers: WorkerPool | None = None
+    exports: ExportService | None = None
+    web: WebServer | None = None
     stopped: threading.Event = field(default_factory=threading.Event)
 
     @property
     def dicom_port(self) -> int:
+        if self.ingest is None:
+            raise RoleError("this process does not run the ingest role (no DICOM port)")
         return self.ingest.port
 
     @property
     def web_url(self) -> str:
+        if self.web is None:
+            raise RoleError("this process does not run the web role")
         host = self.settings.web.host
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison
         return f"http://{shown}:{self.web.port}"
@@ -86,49 +103,122 @@ class Service:
         if self.stopped.is_set():
             return
         log.info("stopping: no new associations; the running job goes back to the queue")
-        self.ingest.stop()
-        self.workers.stop(timeout)
-        self.exports.stop(timeout)
-        self.web.stop(timeout)
+        for part in (self.ingest, self.reconciler):
+            if part is not None:
+                part.stop()
+        for stoppable in (self.workers, self.exports, self.web):
+            if stoppable is not None:
+                stoppable.stop(timeout)
         self.database.dispose()
         self.stopped.set()
         log.info("stopped")
 
 
-def start_service(settings: Settings, *, database: Database | None = None) -> Service:
-    """Migrate the database, then start ingest, workers, exporters and the web server."""
+def start_service(
+    settings: Settings, *, roles: frozenset[Role] | None = None, database: Database | None = None
+) -> Service:
+    """Migrate the database, then start the roles: ingest, analysis, export, web (in order)."""
     log.info("PathSentry %s starting (Python %s)", service_version(), platform.python_version())
+    roles = serve_roles(None, settings) if roles is None else roles
+    _check_roles(settings, roles)
     database = database or open_database(settings)
     upgrade_database(database)
     warn_about_setup(settings, database)
     log.info(
-        "database %s at schema revision %s",
+        "database %s at schema revision %s; roles: %s",
         _safe_url(settings.database_url),
         current_revision(database),
+        ", ".join(sorted(roles)),
     )
-    devices = [str(device) for device in resolve_devices(settings.inference.device)]
-    if "cpu" in devices:
-        keep_freed_memory()
     metrics = ServiceMetrics()
     wakeup = Wakeup()  # a queued job or a new result wakes the idle worker or exporter at once
     wakeup.listen(database)
+    service = Service(settings, database, roles)
+    recovered = None
+    if Role.ANALYSIS in roles:
+        service.workers, recovered = _start_analysis(settings, database, metrics, wakeup)
+    publisher = _publisher(settings, roles, metrics)
+    if publisher is not None and Role.INGEST in roles:
+        service.reconciler = _start_reconciler(settings, database, publisher)
+    if Role.INGEST in roles:
+        queued = None if service.reconciler is None else service.reconciler.job_queued
+        service.ingest = start_ingest(settings, database, metrics.ingest, on_job_queued=queued)
+    if Role.EXPORT in roles:
+        service.exports = ExportService(database, settings, wakeup=wakeup)
+        # One process holds every claim in the single-process mode; export roles share them.
+        service.exports.start(take_over_claimed=not settings.jobs.distributed)
+    if Role.WEB in roles:
+        workers = None if service.workers is None else service.workers.workers
+        app = create_app(settings, database=database, workers=workers, metrics=metrics)
+        service.web = _start_web(app, settings)
+    _log_start(service, recovered)
+    return service
+
+
+def _check_roles(settings: Settings, roles: frozenset[Role]) -> None:
+    require_distributed_database(settings)
+    if settings.jobs.distributed and Role.ANALYSIS in roles:
+        raise RoleError(
+            "jobs.broker_url is set (distributed mode): analysis runs in `pathsentry worker`"
+        )
+    if not roles:
+        raise RoleError("no role to run: name at least one of ingest, web, export, analysis")
+
+
+def _start_analysis(
+    settings: Settings, database: Database, metrics: ServiceMetrics, wakeup: Wakeup
+) -> tuple[WorkerPool, Recovered]:
+    """One worker per device; every job left running is this process's (single-process mode)."""
+    devices = [str(device) for device in resolve_devices(settings.inference.device)]
+    if "cpu" in devices:
+        keep_freed_memory()
     pipeline = SlidePipeline(settings)
     model = pipeline.engine(devices[0]).model  # loaded now: missing weights stop start-up
     metrics.describe_model(
         model=f"{model.config.name} {model.config.version}", weights_sha256=model.sha256 or ""
     )
-    ingest = start_ingest(settings, database, metrics.ingest)
     workers = WorkerPool(
         database, pipeline, settings, devices=devices, metrics=metrics, wakeup=wakeup
     )
-    recovered = workers.start()
-    exports = ExportService(database, settings, wakeup=wakeup)
-    exports.start()
-    app = create_app(settings, database=database, workers=workers.workers, metrics=metrics)
-    web = _start_web(app, settings)
-    service = Service(settings, database, ingest, workers, exports, web)
-    _log_start(service, devices, pipeline, recovered)
-    return service
+    recovered = workers.start(take_over_running=not settings.jobs.distributed)
+    log.info(
+        "workers: %s (torch %s); model %s %s, weights sha256 %s",
+        ", ".join(devices),
+        torch.__version__,
+        model.config.name,
+        model.config.version,
+        (model.sha256 or "unknown")[:16],
+    )
+    return workers, recovered
+
+
+def _publisher(
+    settings: Settings, roles: frozenset[Role], metrics: ServiceMetrics
+) -> JobPublisher | None:
+    """In distributed mode: the publisher of analysis messages (and /metrics' broker gauge)."""
+    if not settings.jobs.distributed or not roles & {Role.INGEST, Role.WEB}:
+        return None
+    publisher = JobPublisher(create_celery_app(settings), settings.jobs.queue)
+    if Role.WEB in roles:
+        metrics.registry.register(BrokerCollector(publisher))
+    return publisher
+
+
+def _start_reconciler(
+    settings: Settings, database: Database, publisher: JobPublisher
+) -> Reconciler:
+    jobs = settings.jobs
+    reconciler = Reconciler(
+        database,
+        publisher.publish,
+        stale_after=timedelta(seconds=jobs.stale_after_s),
+        republish_after=timedelta(seconds=jobs.republish_after_s),
+        interval_s=jobs.poll_interval_s,
+        max_crashes=jobs.max_crashes,
+    )
+    reconciler.start()
+    log.info("distributed mode: analysis messages go to queue %s", jobs.queue)
+    return reconciler
 
 
 def warn_about_setup(settings: Settings, database: Database) -> None:
@@ -175,37 +265,30 @@ def _start_web(app: object, settings: Settings) -> WebServer:
     return WebServer(server, thread)
 
 
-def _log_start(
-    service: Service, devices: list[str], pipeline: SlidePipeline, recovered: Recovered
-) -> None:
+def _log_start(service: Service, recovered: Recovered | None) -> None:
     settings = service.settings
-    dicom, engine = settings.dicom, pipeline.engine(devices[0])
-    model = engine.model
-    log.info(
-        "DICOM: AE title %s on %s:%d (TLS %s; callers %s)",
-        dicom.ae_title,
-        dicom.host,
-        service.dicom_port,
-        "on" if dicom.tls.enabled else "off",
-        ", ".join(dicom.allowed_calling_ae_titles) or "any",
-    )
-    log.info("web: %s (API docs at /docs)", service.web_url)
-    log.info(
-        "workers: %s (torch %s); model %s %s, weights sha256 %s",
-        ", ".join(devices),
-        torch.__version__,
-        model.config.name,
-        model.config.version,
-        (model.sha256 or "unknown")[:16],
-    )
-    destinations = [f"{d.name} ({d.kind})" for d in settings.export.destinations]
-    log.info("export destinations: %s", ", ".join(destinations) or "none")
-    log.info(
-        "storage: %s; jobs of the last run: %d queued again, %d failed (jobs.max_crashes reached)",
-        settings.storage.data_dir,
-        len(recovered.requeued),
-        len(recovered.failed),
-    )
+    dicom = settings.dicom
+    if service.ingest is not None:
+        log.info(
+            "DICOM: AE title %s on %s:%d (TLS %s; callers %s)",
+            dicom.ae_title,
+            dicom.host,
+            service.dicom_port,
+            "on" if dicom.tls.enabled else "off",
+            ", ".join(dicom.allowed_calling_ae_titles) or "any",
+        )
+    if service.web is not None:
+        log.info("web: %s (API docs at /docs)", service.web_url)
+    if service.exports is not None:
+        destinations = [f"{d.name} ({d.kind})" for d in settings.export.destinations]
+        log.info("export destinations: %s", ", ".join(destinations) or "none")
+    log.info("storage: %s", settings.storage.data_dir)
+    if recovered is not None:
+        log.info(
+            "jobs of the last run: %d queued again, %d failed (jobs.max_crashes reached)",
+            len(recovered.requeued),
+            len(recovered.failed),
+        )
 
 
 def _safe_url(url: str) -> str:

@@ -4,24 +4,37 @@ import logging
 import signal
 import threading
 from types import FrameType
+from typing import Annotated
 
 import typer
 
 from config import Settings
+from plugin.roles import serve_roles
 from plugin.service import start_service
 
 log = logging.getLogger(__name__)
 
 
-def serve(ctx: typer.Context) -> None:
+def serve(
+    ctx: typer.Context,
+    roles: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated roles to run: ingest, web, export, analysis (default: all; "
+            "with jobs.broker_url set, analysis runs in `pathsentry worker` instead)."
+        ),
+    ] = None,
+) -> None:
     """Run PathSentry: the DICOM listener, the analysis worker(s), export and the web dashboard.
 
     Uses the embedded defaults unless configured: SQLite and a storage folder under
     storage.data_dir. On SIGTERM or Ctrl-C it stops accepting associations, puts the running
-    job back in the queue (it resumes at the next start) and exits.
+    job back in the queue (it resumes at the next start) and exits. With jobs.broker_url set
+    (distributed mode, PostgreSQL only) it publishes each queued job to the broker for the
+    `pathsentry worker` processes.
     """
     settings: Settings = ctx.obj
-    service = start_service(settings)
+    service = start_service(settings, roles=serve_roles(roles, settings))
     wait_for_stop_signal()
     service.stop()
 

@@ -3,7 +3,7 @@ it; when the sending association ends, each slide it delivered is completed (and
 queued) if its pyramid is whole."""
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -22,9 +22,18 @@ _REFUSED = {Recorded.CHANGED: IndexOutcome.CONFLICT, Recorded.MISFILED: IndexOut
 class DatabaseIndex:
     """Implements dicom.scp.InstanceIndex on the database; thread-safe (a session per call)."""
 
-    def __init__(self, database: Database, *, max_attempts: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        max_attempts: int,
+        on_job_queued: Callable[[int], None] | None = None,
+    ) -> None:
+        """`on_job_queued(job_id)` is called after the commit that queued a job (a
+        distributed installation publishes its message then)."""
         self._database = database
         self._max_attempts = max_attempts
+        self._on_job_queued = on_job_queued
 
     def index(self, instance: ReceivedInstance, placement: Placement) -> IndexResult:
         with self._database.session() as session:
@@ -48,25 +57,29 @@ class DatabaseIndex:
         """Complete the slides whose pyramid is whole now that their sender is done."""
         for series in sorted(series_instance_uids):
             with self._database.session() as session:
-                self._complete_if_whole(session, series)
+                job_id = self._complete_if_whole(session, series)
                 session.commit()
+            if job_id is not None and self._on_job_queued is not None:
+                self._on_job_queued(job_id)
 
-    def _complete_if_whole(self, session: Session, series_instance_uid: str) -> None:
+    def _complete_if_whole(self, session: Session, series_instance_uid: str) -> int | None:
         slide_id = slide_completion.receiving_slide(session, series_instance_uid)
         if slide_id is None:
-            return
+            return None
         rows = slide_completion.slide_instances(session, slide_id)
         if not is_pyramid_complete(rows):
-            return
-        if slide_completion.complete_slide(session, slide_id, now=utcnow()):
-            job = slide_completion.ensure_job(session, slide_id, max_attempts=self._max_attempts)
-            log.info(
-                "slide %s complete (its pyramid is whole): %s",
-                series_instance_uid,
-                "no job now (nothing to analyse, or a job on earlier content runs)"
-                if job is None
-                else f"job {job.id}",
-            )
+            return None
+        if not slide_completion.complete_slide(session, slide_id, now=utcnow()):
+            return None
+        job = slide_completion.ensure_job(session, slide_id, max_attempts=self._max_attempts)
+        log.info(
+            "slide %s complete (its pyramid is whole): %s",
+            series_instance_uid,
+            "no job now (nothing to analyse, or a job on earlier content runs)"
+            if job is None
+            else f"job {job.id}",
+        )
+        return None if job is None else job.id
 
     def _restore_if_missing(
         self, instance: ReceivedInstance, placement: Placement, outcome: RecordOutcome

@@ -2,6 +2,7 @@
 stopped together (`pathsentry serve` calls `start_ingest` and, at the end, `stop`)."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -45,13 +46,18 @@ class IngestService:
 
 
 def start_ingest(
-    settings: Settings, database: Database, metrics: IngestMetrics | None = None
+    settings: Settings,
+    database: Database,
+    metrics: IngestMetrics | None = None,
+    *,
+    on_job_queued: Callable[[int], None] | None = None,
 ) -> IngestService:
     """Clean up after the last run, then start the sweeper and the SCP (counting what it does
     in `metrics`, or in metrics of its own).
 
     Needs a migrated database; sets pynetdicom's process-wide settings
-    (dicom.network.configure_pynetdicom).
+    (dicom.network.configure_pynetdicom). `on_job_queued(job_id)` runs after the commit of
+    each job queued (distributed mode publishes its message).
     """
     configure_pynetdicom()
     require_current(database)
@@ -61,12 +67,14 @@ def start_ingest(
         settings.dicom,
         incoming_dir=settings.storage.incoming_dir,
         slides_dir=settings.storage.slides_dir,
-        index=DatabaseIndex(database, max_attempts=max_attempts),
+        index=DatabaseIndex(database, max_attempts=max_attempts, on_job_queued=on_job_queued),
         observer=metrics or IngestMetrics(CollectorRegistry()),
     )
     remove_orphans(scp, database)
     quiet = timedelta(seconds=settings.dicom.slide_quiet_period_s)
-    sweeper = SlideSweeper(database, quiet_period=quiet, max_attempts=max_attempts)
+    sweeper = SlideSweeper(
+        database, quiet_period=quiet, max_attempts=max_attempts, on_job_queued=on_job_queued
+    )
     sweeper.start()
     try:
         scp.start()

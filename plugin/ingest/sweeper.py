@@ -6,6 +6,7 @@ the worklist, with what is missing, for a person to act on (a WARNING says so to
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,8 +31,16 @@ class Sweep:
 class SlideSweeper:
     """Sweeps every few seconds (a quarter of the quiet period, at most MAX_INTERVAL_S)."""
 
-    def __init__(self, database: Database, *, quiet_period: timedelta, max_attempts: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        quiet_period: timedelta,
+        max_attempts: int,
+        on_job_queued: Callable[[int], None] | None = None,
+    ) -> None:
         self._database = database
+        self._on_job_queued = on_job_queued
         self._quiet_period = quiet_period
         self._max_attempts = max_attempts
         seconds = quiet_period.total_seconds() / 4
@@ -91,6 +100,8 @@ class SlideSweeper:
             session.commit()
         if job_id is not None:
             log.info("slide %d: job %d queued for its content", slide_id, job_id)
+            if self._on_job_queued is not None:
+                self._on_job_queued(job_id)
         return job_id
 
     def _run(self) -> None:

@@ -1,4 +1,7 @@
-"""In-process workers: claim durable jobs and run the analysis pipeline on each.
+"""Workers: claim durable jobs and run the analysis pipeline on each.
+
+`plugin.worker.job_run` runs one job (any executor calls it with a job id); the in-process
+`WorkerPool` is a loop of threads around it, and `plugin.distributed` a Celery task.
 
 `inference.devices.resolve_devices` says how many to start: one per device it names.
 """
@@ -14,14 +17,16 @@ from plugin.worker.contract import (
     StoredInstance,
     WorkerStoppingError,
 )
+from plugin.worker.job_run import JobRunner, WorkerConfig, run_job
 from plugin.worker.pool import WorkerPool
-from plugin.worker.runner import Worker, WorkerConfig
+from plugin.worker.runner import Worker
 
 __all__ = [
     "JobCancelledError",
     "JobContext",
     "JobFailedError",
     "JobOutcome",
+    "JobRunner",
     "NotEvaluable",
     "Pipeline",
     "SlideFiles",
@@ -30,4 +35,5 @@ __all__ = [
     "WorkerConfig",
     "WorkerPool",
     "WorkerStoppingError",
+    "run_job",
 ]

@@ -18,7 +18,8 @@ from db.signals import Ready
 from plugin.metrics import ServiceMetrics
 from plugin.wakeup import Wakeup
 from plugin.worker.contract import Pipeline
-from plugin.worker.runner import Worker, WorkerConfig
+from plugin.worker.job_run import worker_config
+from plugin.worker.runner import Worker
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class WorkerPool:
             Worker(
                 database,
                 pipeline,
-                _config(settings, f"{prefix}:{device}", device),
+                worker_config(settings, f"{prefix}:{device}", device),
                 metrics=metrics,
                 bell=None if wakeup is None else wakeup.bell(Ready.JOB),
             )
@@ -120,13 +121,3 @@ class WorkerPool:
                 self.recover()
             except SQLAlchemyError as error:
                 log.warning("job upkeep: database error %s; trying again", type(error).__name__)
-
-
-def _config(settings: Settings, name: str, device: str) -> WorkerConfig:
-    return WorkerConfig(
-        name=name,
-        device=device,
-        destinations=tuple(destination.name for destination in settings.export.destinations),
-        retry_delay=timedelta(seconds=settings.jobs.retry_delay_s),
-        poll_interval_s=settings.jobs.poll_interval_s,
-    )

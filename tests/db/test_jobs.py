@@ -59,6 +59,24 @@ def test_claim_takes_the_oldest_queued_job_and_counts_the_attempt(database: Data
         assert (job.state, job.worker, job.attempts) == (JobState.RUNNING, "w1", 1)
 
 
+def test_claim_by_id_takes_only_that_job_and_only_when_it_is_queued_and_due(
+    database: Database,
+) -> None:
+    first, second = _queued_slides(database, 2)
+    with database.session() as session:
+        lease = jobs.claim(session, "w1", job_id=second)
+        session.commit()
+    assert lease is not None and (lease.job_id, lease.attempt) == (second, 1)
+    with database.session() as session:
+        assert jobs.claim(session, "w2", job_id=second) is None  # taken: a duplicate delivery
+        assert jobs.get_job(session, first).state is JobState.QUEUED
+        assert jobs.fail(session, lease, "boom", retry_after=timedelta(hours=1)) is JobState.QUEUED
+        session.commit()
+    with database.session() as session:
+        assert jobs.claim(session, "w2", job_id=second) is None  # queued, but not due yet
+        assert jobs.claim(session, "w2", job_id=10_000) is None
+
+
 def test_concurrent_workers_never_claim_the_same_job(database: Database) -> None:
     ids = _queued_slides(database, 24)
     claimed: list[int] = []

@@ -1,0 +1,80 @@
+"""`pathsentry worker`: a Celery worker process that analyses slides on one device."""
+
+import logging
+import os
+import socket
+from typing import Any
+
+from celery.signals import worker_shutting_down
+from prometheus_client import Gauge, start_http_server
+
+from config import Settings
+from db.migrate import require_current
+from db.session import open_database
+from plugin.allocator import keep_freed_memory
+from plugin.distributed.app import create_celery_app
+from plugin.distributed.mode import require_broker
+from plugin.distributed.task import register_analysis
+from plugin.metrics import ServiceMetrics
+from plugin.pipeline import SlidePipeline
+from plugin.worker.job_run import JobRunner, worker_config
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(
+    settings: Settings, *, device: str, concurrency: int, metrics_port: int | None
+) -> None:
+    """Load the model on `device`, then take analysis messages until SIGTERM.
+
+    On SIGTERM the running jobs go back to the queue (the reconciler publishes them again);
+    a worker that dies has its message redelivered by the broker.
+    """
+    require_broker(settings)
+    database = open_database(settings)
+    require_current(database)
+    if device == "cpu":
+        keep_freed_memory()
+    pipeline = SlidePipeline(settings)
+    pipeline.engine(device)  # load the model now: a missing weights file stops start-up
+    name = f"{socket.gethostname()}:{os.getpid()}:{device}"
+    metrics = ServiceMetrics()
+    runner = JobRunner(database, pipeline, worker_config(settings, name, device), metrics)
+    in_flight = Gauge(
+        "pathsentry_jobs_in_flight", "Jobs this worker is analysing", registry=metrics.registry
+    )
+    app = create_celery_app(settings)
+    heartbeat_s = max(settings.jobs.stale_after_s / 4, 1.0)
+    register_analysis(app, runner, heartbeat_interval_s=heartbeat_s, in_flight=in_flight)
+    worker_shutting_down.connect(_release_on_shutdown(runner), weak=False)
+    if metrics_port is not None:
+        start_http_server(metrics_port, registry=metrics.registry)
+        log.info("worker metrics on port %d", metrics_port)
+    log.info("worker %s: %d at a time, queue %s", name, concurrency, settings.jobs.queue)
+    app.worker_main(_worker_arguments(settings.jobs.queue, concurrency, settings.log_level))
+
+
+def _worker_arguments(queue: str, concurrency: int, log_level: str) -> list[str]:
+    # One process per device: `solo` runs the job on the worker's own thread, so a killed
+    # worker takes its job with it and the broker redelivers the message; several jobs at
+    # once share the loaded model on threads.
+    pool = "solo" if concurrency == 1 else "threads"
+    return [
+        "worker",
+        f"--pool={pool}",
+        f"--concurrency={concurrency}",
+        f"--queues={queue}",
+        f"--hostname=pathsentry-{os.getpid()}@%h",
+        f"--loglevel={log_level}",
+        "--task-events",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+
+
+def _release_on_shutdown(runner: JobRunner) -> Any:
+    def release(**_: Any) -> None:
+        log.info("worker stopping: running jobs go back to the queue")
+        runner.stopping.set()
+
+    return release

@@ -40,7 +40,7 @@ class StoreScp:
 
     def _stored(self, event: Event) -> int:
         uid = str(event.request.AffectedSOPInstanceUID)
-        self.received[uid] = (str(event.context.transfer_syntax), event.encoded_dataset(False))
+        self.received[uid] = (str(event.context.transfer_syntax), _data_set(event))
         return self.status
 
     def __enter__(self) -> "StoreScp":
@@ -51,6 +51,15 @@ class StoreScp:
 
     def __exit__(self, *exc_info: object) -> None:
         self._server.shutdown()
+
+
+def _data_set(event: Event) -> bytes:
+    """The data set as sent: from the file pynetdicom streamed it into, when an earlier test
+    configured streaming (dicom.network.configure_pynetdicom, process-wide), else from memory."""
+    if not _config.STORE_RECV_CHUNKED_DATASET:
+        return event.encoded_dataset(False)
+    _, offset = split_dataset(event.dataset_path)
+    return event.dataset_path.read_bytes()[offset:]
 
 
 @pytest.fixture

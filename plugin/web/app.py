@@ -16,7 +16,7 @@ from db.migrate import require_current
 from db.models import Role
 from db.session import Database, open_database
 from plugin.metrics import ServiceMetrics, WorkerProbe
-from plugin.web import api, health
+from plugin.web import api, dicomweb, health
 from plugin.web.dashboard import routes as dashboard
 from plugin.web.dashboard.rendering import render, template_environment
 from plugin.web.deps import LoginRequiredError
@@ -61,6 +61,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(dashboard.router)
+    app.include_router(dicomweb.router)
     static = resources.files("plugin.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     add_local_docs(app)

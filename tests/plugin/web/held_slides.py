@@ -1,0 +1,79 @@
+"""A real synthetic slide and its real analysis outputs, held in a data directory with rows."""
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from sqlalchemy.orm import Session
+
+from db.models import Case, ImageType, Instance, JobState, Slide, SlideState
+from db.results import ResultValues, add_result
+from plugin.pipeline import OUTPUTS_KEY
+from tests.db.factories import add_job
+
+
+def hold_slide(session: Session, source: Path, data_dir: Path) -> Slide:
+    """Copy the slide's files under `data_dir/slides` and index them as a complete slide."""
+    folder = data_dir / "slides" / source.name
+    shutil.copytree(source, folder)
+    headers = [
+        (path, dcmread(path, stop_before_pixels=True)) for path in sorted(folder.glob("*.dcm"))
+    ]
+    first = headers[0][1]
+    case = Case(
+        study_instance_uid=str(first.StudyInstanceUID),
+        accession_number=str(first.get("AccessionNumber", "")) or None,
+        patient_id=str(first.get("PatientID", "")) or None,
+        patient_name=str(first.get("PatientName", "")) or None,
+        study_date=str(first.get("StudyDate", "")) or None,
+    )
+    slide = Slide(
+        case=case,
+        series_instance_uid=str(first.SeriesInstanceUID),
+        state=SlideState.COMPLETE,
+        storage_dir=str(folder),
+    )
+    for path, header in headers:
+        slide.instances.append(_instance(path, header))
+    session.add(slide)
+    session.flush()
+    return slide
+
+
+def hold_result(
+    session: Session, slide: Slide, values: ResultValues, data_dir: Path
+) -> ResultValues:
+    """Copy the analysis outputs under `data_dir/results` and record them as the slide's result."""
+    source = values.seg_path.parent
+    folder = data_dir / "results" / source.name
+    shutil.copytree(source, folder)
+    moved = [str(folder / Path(path).name) for path in values.stats[OUTPUTS_KEY]]
+    held = dataclasses.replace(
+        values,
+        seg_path=folder / values.seg_path.name,
+        sr_path=folder / values.sr_path.name,
+        thumbnail_path=None,
+        heatmap_path=None,
+        stats={**values.stats, OUTPUTS_KEY: moved},
+    )
+    job = add_job(session, slide, JobState.DONE, progress=1.0)
+    add_result(session, job, held, ())
+    session.flush()
+    return held
+
+
+def _instance(path: Path, header: Dataset) -> Instance:
+    return Instance(
+        sop_instance_uid=str(header.SOPInstanceUID),
+        sop_class_uid=str(header.SOPClassUID),
+        transfer_syntax_uid=str(header.file_meta.TransferSyntaxUID),
+        image_type=ImageType(str(header.ImageType[2]).lower()),
+        path=str(path),
+        size_bytes=path.stat().st_size,
+        digest="0" * 64,
+        total_pixel_matrix_columns=header.get("TotalPixelMatrixColumns"),
+        total_pixel_matrix_rows=header.get("TotalPixelMatrixRows"),
+        number_of_frames=int(header.get("NumberOfFrames", 1)),
+    )

@@ -84,8 +84,8 @@ def index_frames(path: Path) -> FrameIndex:
                 f"{path.name} is not a readable DICOM file: {error}"
             ) from None
         syntax = UID(str(header.file_meta.get("TransferSyntaxUID", "")))
-        if not syntax.is_little_endian:
-            raise FramesUnreadableError(f"{path.name}: transfer syntax {syntax} is not supported")
+        if not syntax.is_transfer_syntax or not syntax.is_little_endian:
+            raise FramesUnreadableError(f"{path.name}: transfer syntax {syntax!r} is not supported")
         length = _pixel_data_length(handle, syntax.is_implicit_VR, path)
         frames = _frame_count(header)
         if syntax.is_encapsulated:

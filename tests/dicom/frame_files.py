@@ -9,9 +9,9 @@ import numpy as np
 from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate, encapsulate_extended
-from pydicom.uid import JPEGBaseline8Bit, generate_uid
+from pydicom.uid import UID, JPEGBaseline8Bit, generate_uid
 
-WSM = "1.2.840.10008.5.1.4.1.1.77.1.6"
+WSM = UID("1.2.840.10008.5.1.4.1.1.77.1.6")
 ITEM, DELIMITER = b"\xfe\xff\x00\xe0", b"\xfe\xff\xdd\xe0"
 
 

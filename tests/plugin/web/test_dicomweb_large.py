@@ -32,8 +32,8 @@ def test_a_1_gb_instance_streams_with_flat_memory(
     count = TARGET_BYTES // (sum(map(len, tiles)) // len(tiles))
     folder = settings.storage.data_dir / "slides" / "large"
     folder.mkdir(parents=True)
-    frames = itertools.islice(itertools.cycle(tiles), count)
-    path = write_fragments(folder / "level-0.dcm", frames, count)
+    written = itertools.islice(itertools.cycle(tiles), count)
+    path = write_fragments(folder / "level-0.dcm", written, count)
     header = dcmread(path, stop_before_pixels=True)
     with database.session() as session:
         slide = add_slide(session, add_case(session), folder=folder)

@@ -329,6 +329,20 @@ class WebSettings(Section):
         default=None, description="seeds an admin bearer token at start-up"
     )
     refresh_seconds: Annotated[int, Field(ge=1, le=3600)] = 5
+    viewer_url_template: str = Field(
+        default="",
+        description="an 'open in viewer' link per slide; {study} and {series} are replaced",
+    )
+
+    @field_validator("viewer_url_template")
+    @classmethod
+    def _viewer_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://", "/")):
+            raise ValueError("must start with https://, http:// or / (a path on this server)")
+        unknown = set(re.findall(r"{([^}]*)}", value)) - {"study", "series"}
+        if unknown:
+            raise ValueError(f"only {{study}} and {{series}} may be used, not {sorted(unknown)}")
+        return value
 
 
 class Settings(BaseSettings):

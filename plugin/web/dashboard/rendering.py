@@ -1,5 +1,6 @@
 """Jinja2 rendering with autoescaping on: every text that came from DICOM is escaped."""
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from config import Settings
 from db.exports import summarise
 from db.models import ExportState, ReviewDecision
 from db.worklist import SlideStatus, WorklistSlide
+from plugin.web.pacs_viewer import viewer_url
 
 # Pages load only their own scripts, styles and images; nothing inline, no framing.
 SECURITY_HEADERS = {
@@ -60,6 +62,7 @@ def template_environment(settings: Settings) -> jinja2.Environment:
         status_labels=STATUS_LABELS,
         decision_labels=DECISION_LABELS,
         export_summary=export_summary,
+        viewer_url=functools.partial(viewer_url, settings.web.viewer_url_template),
     )
     return environment
 

@@ -329,6 +329,10 @@ class WebSettings(Section):
         default=None, description="seeds an admin bearer token at start-up"
     )
     refresh_seconds: Annotated[int, Field(ge=1, le=3600)] = 5
+    viewer_assets: Path | None = Field(
+        default=None,
+        description="the installed viewer (npm ci in plugin/web/viewer); unset: that folder",
+    )
     viewer_url_template: str = Field(
         default="",
         description="an 'open in viewer' link per slide; {study} and {series} are replaced",

@@ -22,6 +22,7 @@ from plugin.web.dashboard.rendering import render, template_environment
 from plugin.web.deps import LoginRequiredError
 from plugin.web.docs import add_local_docs
 from plugin.web.state import AppState
+from plugin.web.viewer_assets import mount_viewer, viewer_bundle
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def create_app(
     app.include_router(dicomweb.router)
     static = resources.files("plugin.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    mount_viewer(app, viewer_bundle(settings))
     add_local_docs(app)
     _handle_errors(app, state)
     return app

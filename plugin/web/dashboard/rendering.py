@@ -14,6 +14,7 @@ from db.exports import summarise
 from db.models import ExportState, ReviewDecision
 from db.worklist import SlideStatus, WorklistSlide
 from plugin.web.pacs_viewer import viewer_url
+from plugin.web.viewer_assets import CLIENT_URL, VIEWER_URL, viewer_bundle
 
 # Pages load only their own scripts, styles and images; nothing inline, no framing.
 SECURITY_HEADERS = {
@@ -63,6 +64,8 @@ def template_environment(settings: Settings) -> jinja2.Environment:
         decision_labels=DECISION_LABELS,
         export_summary=export_summary,
         viewer_url=functools.partial(viewer_url, settings.web.viewer_url_template),
+        slide_viewer=viewer_bundle(settings),
+        slide_viewer_urls={"viewer": VIEWER_URL, "client": CLIENT_URL},
     )
     return environment
 

@@ -21,6 +21,7 @@ from plugin.web.presenters import case_public
 from plugin.web.principal import COOKIE, identify
 from plugin.web.schemas import PriorityName
 from plugin.web.state import AppState
+from plugin.web.viewer_assets import VIEWER_PAGE_CSP
 
 router = APIRouter(include_in_schema=False)
 
@@ -135,7 +136,10 @@ def case_page(
     audit.record(session, user.name, audit.Action.CASE_VIEW, case_id=case_id, detail="dashboard")
     session.commit()
     can_act = user.allows(Role.PATHOLOGIST)
-    return render(state.templates, "case.html", user=user, case=case, can_act=can_act)
+    page = render(state.templates, "case.html", user=user, case=case, can_act=can_act)
+    if state.templates.globals["slide_viewer"].available:
+        page.headers["Content-Security-Policy"] = VIEWER_PAGE_CSP
+    return page
 
 
 @router.post("/cases/{case_id}/reviews")

@@ -21,7 +21,7 @@ from plugin.web.presenters import case_public
 from plugin.web.principal import COOKIE, identify
 from plugin.web.schemas import PriorityName
 from plugin.web.state import AppState
-from plugin.web.viewer_assets import VIEWER_PAGE_CSP
+from plugin.web.viewer_assets import VIEWER_PAGE_CSP, viewer_bundle
 
 router = APIRouter(include_in_schema=False)
 
@@ -137,7 +137,7 @@ def case_page(
     session.commit()
     can_act = user.allows(Role.PATHOLOGIST)
     page = render(state.templates, "case.html", user=user, case=case, can_act=can_act)
-    if state.templates.globals["slide_viewer"].available:
+    if viewer_bundle(state.settings).available:
         page.headers["Content-Security-Policy"] = VIEWER_PAGE_CSP
     return page
 

@@ -1,17 +1,25 @@
 """A real synthetic slide and its real analysis outputs, held in a data directory with rows."""
 
 import dataclasses
+import datetime
 import shutil
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from sqlalchemy.orm import Session
 
 from db.models import Case, ImageType, Instance, JobState, Slide, SlideState
 from db.results import ResultValues, add_result
+from dicom.provenance import Algorithm, ResultIdentity
+from dicom.seg import write_segmentation
+from dicom.source_levels import read_source_levels
 from plugin.pipeline import OUTPUTS_KEY
 from tests.db.factories import add_job
+
+LESION = 2  # the truth labels' value for malignant tissue
 
 
 def hold_slide(session: Session, source: Path, data_dir: Path) -> Slide:
@@ -76,4 +84,26 @@ def _instance(path: Path, header: Dataset) -> Instance:
         total_pixel_matrix_columns=header.get("TotalPixelMatrixColumns"),
         total_pixel_matrix_rows=header.get("TotalPixelMatrixRows"),
         number_of_frames=int(header.get("NumberOfFrames", 1)),
+    )
+
+
+def truth_segmentation(slide_dir: Path, out: Path, base: ResultValues) -> ResultValues:
+    """A result whose SEG is the slide's synthetic truth: probability 1 on lesions, 0 elsewhere.
+
+    The overlay a viewer draws from it must then cover the lesions and nothing else.
+    """
+    labels = np.asarray(Image.open(slide_dir / "truth" / "labels.png"))
+    levels = read_source_levels(sorted(slide_dir.glob("level-*.dcm")))
+    algorithm = Algorithm("truth", "1", "a" * 64, "b" * 16, top_k=10, threshold=0.5)
+    identity = ResultIdentity(str(levels[0].SeriesInstanceUID), algorithm)
+    probability = (labels == LESION).astype(np.float32)
+    paths = write_segmentation(
+        out, probability, levels, identity, datetime.datetime.now(datetime.UTC)
+    )
+    outputs = [str(path) for path in paths]
+    return dataclasses.replace(
+        base,
+        seg_path=paths[0],
+        seg_sop_instance_uid=str(dcmread(paths[0], stop_before_pixels=True).SOPInstanceUID),
+        stats={**base.stats, OUTPUTS_KEY: outputs},
     )

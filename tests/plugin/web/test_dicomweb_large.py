@@ -25,6 +25,12 @@ MEMORY_BOUND = 48 << 20  # what the whole process may allocate while 1 GB stream
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """SQLite only: what this module tests does not depend on the database server."""
+    return sqlite_url
+
+
 def test_a_1_gb_instance_streams_with_flat_memory(
     settings: Settings, database: Database, token_of: dict[Role, str]
 ) -> None:

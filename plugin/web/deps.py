@@ -75,3 +75,4 @@ PathologistUser = Annotated[Principal, Depends(_requires(Role.PATHOLOGIST, curre
 AdminUser = Annotated[Principal, Depends(_requires(Role.ADMIN, current_user))]
 DashboardUser = Annotated[Principal, Depends(dashboard_user)]
 DashboardPathologist = Annotated[Principal, Depends(_requires(Role.PATHOLOGIST, dashboard_user))]
+DashboardAdmin = Annotated[Principal, Depends(_requires(Role.ADMIN, dashboard_user))]

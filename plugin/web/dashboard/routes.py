@@ -8,14 +8,20 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from db import audit
+from db import audit, jobs
 from db.cases import load_case
 from db.models import ReviewDecision, Role
 from db.worklist import WorklistFilter, WorklistPage, worklist, worklist_entry
 from plugin.web import actions
 from plugin.web.dashboard.forms import FormDep, check_csrf
 from plugin.web.dashboard.rendering import render
-from plugin.web.deps import DashboardPathologist, DashboardUser, SessionDep, StateDep
+from plugin.web.deps import (
+    DashboardAdmin,
+    DashboardPathologist,
+    DashboardUser,
+    SessionDep,
+    StateDep,
+)
 from plugin.web.files import OutputKind
 from plugin.web.presenters import case_public
 from plugin.web.principal import COOKIE, identify
@@ -136,7 +142,10 @@ def case_page(
     audit.record(session, user.name, audit.Action.CASE_VIEW, case_id=case_id, detail="dashboard")
     session.commit()
     can_act = user.allows(Role.PATHOLOGIST)
-    page = render(state.templates, "case.html", user=user, case=case, can_act=can_act)
+    can_admin = user.allows(Role.ADMIN)
+    page = render(
+        state.templates, "case.html", user=user, case=case, can_act=can_act, can_admin=can_admin
+    )
     if viewer_bundle(state.settings).available:
         page.headers["Content-Security-Policy"] = VIEWER_PAGE_CSP
     return page
@@ -161,6 +170,21 @@ def retry_export(
     """Send a failed export again now."""
     check_csrf(user, form)
     slide = actions.retry_export(session, user.name, export_id).result.job.slide
+    return RedirectResponse(f"/cases/{slide.case_id}#slide-{slide.id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/jobs/{job_id}/retry")
+def retry_job(
+    job_id: int, form: FormDep, session: SessionDep, user: DashboardAdmin
+) -> RedirectResponse:
+    """Queue a failed, not-evaluable or cancelled analysis again (admins)."""
+    check_csrf(user, form)
+    job = jobs.retry(session, job_id)
+    slide = job.slide
+    audit.record(
+        session, user.name, audit.Action.JOB_RETRY, case_id=slide.case_id, slide_id=slide.id
+    )
+    session.commit()
     return RedirectResponse(f"/cases/{slide.case_id}#slide-{slide.id}", status.HTTP_303_SEE_OTHER)
 
 

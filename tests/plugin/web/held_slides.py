@@ -88,7 +88,8 @@ def _instance(path: Path, header: Dataset) -> Instance:
 
 
 def truth_segmentation(slide_dir: Path, out: Path, base: ResultValues) -> ResultValues:
-    """A result whose SEG is the slide's synthetic truth: probability 1 on lesions, 0 elsewhere.
+    """A result whose SEG is the slide's synthetic truth: probability 1 on lesions, 0 elsewhere,
+    with the SR (and its hot regions) of `base`.
 
     The overlay a viewer draws from it must then cover the lesions and nothing else.
     """
@@ -97,13 +98,14 @@ def truth_segmentation(slide_dir: Path, out: Path, base: ResultValues) -> Result
     algorithm = Algorithm("truth", "1", "a" * 64, "b" * 16, top_k=10, threshold=0.5)
     identity = ResultIdentity(str(levels[0].SeriesInstanceUID), algorithm)
     probability = (labels == LESION).astype(np.float32)
-    paths = write_segmentation(
-        out, probability, levels, identity, datetime.datetime.now(datetime.UTC)
-    )
-    outputs = [str(path) for path in paths]
+    now = datetime.datetime.now(datetime.UTC)
+    paths = write_segmentation(out, probability, levels, identity, now)
+    report = shutil.copy(base.sr_path, out / base.sr_path.name)  # the analysis' hot regions
+    outputs = [str(path) for path in (*paths, report)]
     return dataclasses.replace(
         base,
         seg_path=paths[0],
         seg_sop_instance_uid=str(dcmread(paths[0], stop_before_pixels=True).SOPInstanceUID),
+        sr_path=Path(report),
         stats={**base.stats, OUTPUTS_KEY: outputs},
     )

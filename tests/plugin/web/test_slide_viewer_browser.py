@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import ConsoleMessage, Page, Response, expect
+from playwright.sync_api import ConsoleMessage, Locator, Page, Response, expect
 from scipy import ndimage
 
 from config import Settings, WebSettings
@@ -113,6 +113,37 @@ def test_the_overlay_covers_the_lesions_and_the_switch_hides_it(
         page.locator("body").press("h")
         assert np.mean([_changed(_settled(page), hidden, p) for p in lesion]) > 0.9
         assert errors == []
+
+
+def test_the_foci_of_the_report_are_listed_and_a_click_zooms_to_one(
+    settings: Settings, database: Database, token_of: dict[Role, str], case_id: int
+) -> None:
+    for page, errors, _ in _open_case(settings, database, token_of[Role.VIEWER], case_id):
+        viewer = page.locator(".slide-viewer")
+        expect(viewer).to_have_attribute("data-foci", "5", timeout=20_000)
+        expect(page.locator(".foci button")).to_have_count(5)
+        expect(page.locator(".foci button").first).to_contain_text("Hot region 1 · peak ")
+        scale = page.locator(".slide-viewer .-inner")  # the scale bar (OpenLayers, unnamed)
+        overview = _settled(page)
+        before, width = scale.inner_text(), _width(scale)
+        page.locator(".foci button").first.click()
+        expect(viewer).to_have_attribute("data-zoomed-to", re.compile(r"\.focus\.1$"))
+        zoomed = _settled(page)
+        assert not np.array_equal(zoomed, overview)
+        # The scale bar: as long or longer for the same or a shorter distance, when zoomed in.
+        assert _micrometres(scale.inner_text()) / _width(scale) < _micrometres(before) / width
+        assert errors == []
+
+
+def _width(element: Locator) -> float:
+    box = element.bounding_box()
+    assert box is not None
+    return float(box["width"])
+
+
+def _micrometres(text: str) -> float:
+    number, unit = re.match(r"([\d.]+)\s*(\S+)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(number) * {"nm": 0.001, "μm": 1.0, "mm": 1000.0}[unit]
 
 
 def _settled(page: Page) -> np.ndarray:

@@ -143,8 +143,15 @@ def case_page(
     session.commit()
     can_act = user.allows(Role.PATHOLOGIST)
     can_admin = user.allows(Role.ADMIN)
+    following = _next_case(session, state, case_id) if case.reviews else None
     page = render(
-        state.templates, "case.html", user=user, case=case, can_act=can_act, can_admin=can_admin
+        state.templates,
+        "case.html",
+        user=user,
+        case=case,
+        can_act=can_act,
+        can_admin=can_admin,
+        next_case=following,
     )
     if viewer_bundle(state.settings).available:
         page.headers["Content-Security-Policy"] = VIEWER_PAGE_CSP
@@ -200,6 +207,13 @@ def _page(session: Session, state: AppState, view: WorklistView) -> WorklistPage
     offset = (view.page - 1) * PAGE_SIZE
     threshold = state.settings.triage.threshold
     return worklist(session, threshold, view.to_filter(), limit=PAGE_SIZE, offset=offset)
+
+
+def _next_case(session: Session, state: AppState, case_id: int) -> int | None:
+    """The first case still to review, in priority order, other than this one."""
+    todo = WorklistFilter(reviewed=False)
+    entries = worklist(session, state.settings.triage.threshold, todo, limit=2).entries
+    return next((entry.case_id for entry in entries if entry.case_id != case_id), None)
 
 
 def _decision(value: str) -> ReviewDecision:

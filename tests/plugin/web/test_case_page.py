@@ -82,3 +82,19 @@ def test_dates_read_as_dates_and_progress_has_a_percentage(
     assert '<span class="percent">62%</span>' in page
     assert '<link rel="icon" href="/static/favicon.svg"' in page
     assert client.get("/static/favicon.svg").headers["content-type"].startswith("image/svg")
+
+
+def test_after_a_review_the_page_offers_the_next_case_to_review(
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
+) -> None:
+    with database.session() as session:
+        ids = seed_cases(session, settings.storage.data_dir)
+    _login(client, token_of[Role.PATHOLOGIST])
+    first = ids["S26-0412"]  # the most suspicious case comes first on the worklist
+    page = client.get(f"/cases/{first}").text
+    assert "Next case" not in page  # not before the review
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+    client.post(f"/cases/{first}/reviews", data={"csrf": csrf, "decision": "malignant"})
+    reviewed = client.get(f"/cases/{first}").text
+    following = re.search(r'class="button next-case" href="/cases/(\d+)"', reviewed)
+    assert following is not None and int(following.group(1)) == ids["S26-0398"]

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from pydicom.uid import UID
 
 OCTET_STREAM = "application/octet-stream"
+JPEG = "image/jpeg"
+JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
 _BY_SYNTAX = {
     "1.2.840.10008.1.2.4.50": "image/jpeg",
     "1.2.840.10008.1.2.4.51": "image/jpeg",
@@ -62,6 +64,17 @@ def frame_media_type(accept: str | None, transfer_syntax: str) -> str:
     raise NotAcceptableError(
         f"frames are stored as {stored} (transfer syntax {transfer_syntax}) and are not "
         "transcoded; accept that, or application/octet-stream with transfer-syntax=*"
+    )
+
+
+def rendered_media_type(accept: str | None, transfer_syntax: str) -> str:
+    """image/jpeg for a stored baseline JPEG frame the client accepts as such; else refused."""
+    kinds = {entry.media_type for entry in parse_accept(accept)}
+    if transfer_syntax == JPEG_BASELINE and kinds & {JPEG, "image/*", "*/*"}:
+        return JPEG
+    raise NotAcceptableError(
+        f"rendered frames are served only from baseline JPEG frames as image/jpeg (no "
+        f"decoding); this instance is stored as {transfer_syntax}"
     )
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from config import Settings
 from db.holdings import find_cases
@@ -66,7 +67,7 @@ def search_instances(
     )
 
 
-def _matching(session: SessionDep, settings: Settings, query: Query) -> list[StoredObject]:
+def _matching(session: Session, settings: Settings, query: Query) -> list[StoredObject]:
     cases: Sequence[Case] = find_cases(session, query.keys)
     keys = query.keys
     return [

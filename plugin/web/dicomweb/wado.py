@@ -11,7 +11,7 @@ from dicom.frames_index import CHUNK, FrameIndex
 from dicom.json_metadata import bulk_value, header_json
 from plugin.web.deps import SessionDep, StateDep
 from plugin.web.dicomweb.access import DicomWebUser, audit_view
-from plugin.web.dicomweb.media import frame_media_type
+from plugin.web.dicomweb.media import JPEG, frame_media_type, rendered_media_type
 from plugin.web.dicomweb.multipart import content_type, new_boundary, stream_parts
 from plugin.web.dicomweb.objects import (
     StoredObject,
@@ -104,6 +104,33 @@ def frames(
     return StreamingResponse(
         body, media_type=content_type(boundary, part, syntax), headers=_cache(tag, FRAMES_CACHE)
     )
+
+
+@router.get(INSTANCE + "/rendered")
+@router.get(INSTANCE + "/frames/{frame}/rendered")
+def rendered(
+    state: StateDep,
+    session: SessionDep,
+    _user: DicomWebUser,
+    study: str,
+    series: str,
+    sop: str,
+    frame: int = 1,
+    accept: Accept = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """A frame as a picture, only where that costs nothing: a baseline JPEG frame as it is
+    stored (e.g. the label, the overview or a tile); anything else is 406 (no decoding here)."""
+    stored = one_object(session, state.settings, study, series, sop)
+    index = frame_index_of(stored)
+    index.frame_length(frame)
+    rendered_media_type(accept, index.transfer_syntax_uid)
+    tag = _etag(stored.etag(), "rendered", str(frame))
+    if _fresh(if_none_match, tag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=_cache(tag, FRAMES_CACHE))
+    with index.path.open("rb") as handle:
+        picture = b"".join(index.read_frame(handle, frame))
+    return Response(picture, media_type=JPEG, headers=_cache(tag, FRAMES_CACHE))
 
 
 @router.get(INSTANCE + "/bulkdata/{path:path}")

@@ -223,3 +223,19 @@ def test_the_dashboard_session_is_accepted_and_retrievals_are_audited(held: Held
         events = audit.events(session, actor=f"dr.{Role.VIEWER}")
     views = [event for event in events if event.action == audit.Action.CASE_VIEW]
     assert views and views[0].detail == "dicomweb metadata" and views[0].case_id is not None
+
+
+def test_a_rendered_frame_is_the_stored_jpeg_and_other_encodings_are_refused(held: Held) -> None:
+    client = held.client()
+    label = dcmread(held.slide_dir / "label.dcm", stop_before_pixels=True)
+    picture = client.retrieve_instance_rendered(
+        held.study, held.series, label.SOPInstanceUID, media_types=("image/jpeg",)
+    )
+    assert picture == stored_frames(held.slide_dir / "label.dcm")[0]
+    seg = dcmread(held.seg_paths[0], stop_before_pixels=True)
+    url = (
+        f"{held.base}/dicom-web/studies/{held.study}/series/{seg.SeriesInstanceUID}"
+        f"/instances/{seg.SOPInstanceUID}/frames/1/rendered"
+    )
+    refused = requests.get(url, headers={"Authorization": f"Bearer {held.token}"})
+    assert refused.status_code == 406 and "no decoding" in refused.json()["detail"]

@@ -27,8 +27,11 @@ class HoldingsFilter:
     study_date: str | None = None  # YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD
 
 
-def find_cases(session: Session, keys: HoldingsFilter) -> list[Case]:
-    """Matching cases with their slides, instances and results, in the order they were received."""
+def find_cases(
+    session: Session, keys: HoldingsFilter, *, limit: int | None = None, offset: int = 0
+) -> list[Case]:
+    """Matching cases with their slides, instances and results, in the order they were received;
+    `limit` and `offset` page them in the database."""
     slides = selectinload(Case.slides)
     results = slides.selectinload(Slide.jobs).selectinload(Job.result)
     query = (
@@ -36,6 +39,8 @@ def find_cases(session: Session, keys: HoldingsFilter) -> list[Case]:
         .options(slides.selectinload(Slide.instances), results)
         .where(*_case_conditions(keys))
         .order_by(Case.received_at, Case.id)
+        .limit(limit)
+        .offset(offset)
     )
     return list(session.scalars(query))
 

@@ -26,13 +26,21 @@ def search_studies(
 ) -> JSONResponse:
     """Studies matching the query."""
     query = parse_query("study", _pairs(request))
+    # Without a modality to match (read from the files), the database pages the cases.
+    paged = not query.modality
+    cases = find_cases(
+        session,
+        query.keys,
+        limit=query.limit if paged else None,
+        offset=query.offset if paged else 0,
+    )
     found = []
-    for case in find_cases(session, query.keys):
+    for case in cases:
         objects = study_objects(state.settings, case)
         if not query.modality or {stored.modality for stored in objects} & set(query.modality):
             found.append(study_answer(case, objects, dicomweb_base(request)))
     audit_search(session, user, "studies")
-    return _answer(found, query)
+    return _answer(found, query.first_page() if paged else query)
 
 
 @router.get("/series")

@@ -1,5 +1,6 @@
 """QIDO-RS query parameters (PS3.18 8.3.4): matching keys, includefield, limit and offset."""
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from pydicom.datadict import keyword_for_tag, tag_for_keyword
@@ -37,6 +38,10 @@ class Query:
     limit: int = MAX_LIMIT
     offset: int = 0
     ignored: tuple[str, ...] = field(default=())
+
+    def first_page(self) -> "Query":
+        """The same search with its paging already applied (by the database)."""
+        return dataclasses.replace(self, offset=0)
 
 
 def parse_query(level: str, pairs: list[tuple[str, str]], **fixed: str) -> Query:

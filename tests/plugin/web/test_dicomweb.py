@@ -16,6 +16,7 @@ from db import audit
 from db.models import Role
 from db.session import Database
 from plugin.web import create_app
+from tests.db.factories import add_case
 from tests.plugin.conftest import Analysed
 from tests.plugin.web.held_slides import hold_result, hold_slide
 from tests.plugin.web.live_server import live_server
@@ -239,3 +240,19 @@ def test_a_rendered_frame_is_the_stored_jpeg_and_other_encodings_are_refused(hel
     )
     refused = requests.get(url, headers={"Authorization": f"Bearer {held.token}"})
     assert refused.status_code == 406 and "no decoding" in refused.json()["detail"]
+
+
+def test_studies_are_paged(held: Held) -> None:
+    with held.database.session() as session:
+        for _ in range(3):
+            add_case(session)
+        session.commit()
+    client = held.client()
+    every = [study["0020000D"]["Value"][0] for study in client.search_for_studies()]
+    assert len(every) == 4 and held.study in every
+    pages = [client.search_for_studies(limit=2, offset=offset) for offset in (0, 2, 4)]
+    assert [[study["0020000D"]["Value"][0] for study in page] for page in pages] == [
+        every[:2],
+        every[2:],
+        [],
+    ]

@@ -98,3 +98,23 @@ def test_after_a_review_the_page_offers_the_next_case_to_review(
     reviewed = client.get(f"/cases/{first}").text
     following = re.search(r'class="button next-case" href="/cases/(\d+)"', reviewed)
     assert following is not None and int(following.group(1)) == ids["S26-0398"]
+
+
+def test_the_reviewed_tab_shows_the_decision_and_the_reviewer(
+    client: TestClient, database: Database, settings: Settings, token_of: dict[Role, str]
+) -> None:
+    with database.session() as session:
+        ids = seed_cases(session, settings.storage.data_dir)
+    _login(client, token_of[Role.PATHOLOGIST])
+    case_id = ids["S26-0398"]
+    page = client.get(f"/cases/{case_id}").text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+    for decision in ("benign", "needs_ihc"):  # the newest decision is the one that stands
+        client.post(f"/cases/{case_id}/reviews", data={"csrf": csrf, "decision": decision})
+    rows = client.get("/?view=reviewed").text
+    outcomes = re.findall(
+        r'<span class="decision-(\w+)">([^<]+)</span> · <span class="reviewer">([^<]+)</span>', rows
+    )
+    assert ("needs_ihc", "Needs IHC", "dr.pathologist") in outcomes
+    assert ("benign", "Benign", "dr.demo") in outcomes  # the seeded review of S26-0388
+    assert len(outcomes) == 2

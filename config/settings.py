@@ -379,6 +379,15 @@ class WebSettings(Section):
         description="believe X-Forwarded-Proto/-Host from a reverse proxy (HTTPS cookies)",
     )
 
+    viewer_assets: Path | None = Field(
+        default=None,
+        description="the installed viewer (npm ci in plugin/web/viewer); unset: that folder",
+    )
+    viewer_url_template: str = Field(
+        default="",
+        description="an 'open in viewer' link per slide; {study} and {series} are replaced",
+    )
+
     @field_validator("admin_token", mode="before")
     @classmethod
     def _empty_token(cls, value: object) -> object:
@@ -388,6 +397,21 @@ class WebSettings(Section):
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         return [_check_network("metrics_trusted_networks", network) for network in value]
+
+    @field_validator("viewer_assets", mode="before")
+    @classmethod
+    def _empty_assets(cls, value: object) -> object:
+        return _empty_is_unset(value)
+
+    @field_validator("viewer_url_template")
+    @classmethod
+    def _viewer_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://", "/")):
+            raise ValueError("must start with https://, http:// or / (a path on this server)")
+        unknown = set(re.findall(r"{([^}]*)}", value)) - {"study", "series"}
+        if unknown:
+            raise ValueError(f"only {{study}} and {{series}} may be used, not {sorted(unknown)}")
+        return value
 
 
 class Settings(BaseSettings):

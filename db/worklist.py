@@ -19,7 +19,18 @@ from sqlalchemy.orm import Session
 
 from db.errors import NotFoundError
 from db.exports import summarise
-from db.models import Case, Export, ExportState, Job, JobState, Result, Review, Slide, SlideState
+from db.models import (
+    Case,
+    Export,
+    ExportState,
+    Job,
+    JobState,
+    Result,
+    Review,
+    ReviewDecision,
+    Slide,
+    SlideState,
+)
 from db.results import current_job_ids
 from db.slide_completion import missing_images_of
 
@@ -113,6 +124,14 @@ class WorklistSlide:
 
 
 @dataclass(frozen=True)
+class LatestReview:
+    """A case's most recent review: what was decided, by whom."""
+
+    decision: ReviewDecision
+    reviewer: str
+
+
+@dataclass(frozen=True)
 class WorklistEntry:
     """One case on the worklist, with its slides."""
 
@@ -128,6 +147,7 @@ class WorklistEntry:
     max_score: float | None
     reviewed: bool
     slides: tuple[WorklistSlide, ...] = field(default=())
+    latest_review: LatestReview | None = None
 
     @property
     def suspicious(self) -> bool:
@@ -166,8 +186,10 @@ def worklist(
         ranked.c.priority, ranked.c.suspicious_score.desc(), ranked.c.received_at, ranked.c.id
     )
     rows = session.execute(page.limit(limit).offset(offset)).all()
-    slides = _slides_of(session, [row.id for row in rows], threshold)
-    entries = tuple(_entry(row, slides.get(row.id, ())) for row in rows)
+    case_ids = [row.id for row in rows]
+    slides = _slides_of(session, case_ids, threshold)
+    reviews = _latest_reviews(session, case_ids)
+    entries = tuple(_entry(row, slides.get(row.id, ()), reviews.get(row.id)) for row in rows)
     return WorklistPage(total=total, offset=offset, limit=limit, entries=entries)
 
 
@@ -329,7 +351,26 @@ def _slide(
     )
 
 
-def _entry(row: sa.Row[Any], slides: Sequence[WorklistSlide]) -> WorklistEntry:
+def _latest_reviews(session: Session, case_ids: Sequence[int]) -> dict[int, LatestReview]:
+    """Per case, its newest review (the decision that stands)."""
+    if not case_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(Review.id))
+        .where(Review.case_id.in_(case_ids))
+        .group_by(Review.case_id)
+        .scalar_subquery()
+    )
+    query = sa.select(Review.case_id, Review.decision, Review.reviewer).where(Review.id.in_(newest))
+    return {
+        case_id: LatestReview(ReviewDecision(decision), reviewer)
+        for case_id, decision, reviewer in session.execute(query)
+    }
+
+
+def _entry(
+    row: sa.Row[Any], slides: Sequence[WorklistSlide], review: LatestReview | None = None
+) -> WorklistEntry:
     return WorklistEntry(
         case_id=row.id,
         study_instance_uid=row.study_instance_uid,
@@ -343,6 +384,7 @@ def _entry(row: sa.Row[Any], slides: Sequence[WorklistSlide]) -> WorklistEntry:
         max_score=row.max_score,
         reviewed=bool(row.reviewed),
         slides=tuple(slides),
+        latest_review=review,
     )
 
 

@@ -16,7 +16,7 @@ from db.migrate import require_current
 from db.models import Role
 from db.session import Database, open_database
 from plugin.metrics import ServiceMetrics, WorkerProbe
-from plugin.web import api, health
+from plugin.web import api, dicomweb, health
 from plugin.web.dashboard import routes as dashboard
 from plugin.web.dashboard.rendering import render, template_environment
 from plugin.web.deps import LoginRequiredError
@@ -24,6 +24,7 @@ from plugin.web.docs import add_local_docs
 from plugin.web.headers import NoStoreMiddleware
 from plugin.web.sessions import session_key
 from plugin.web.state import AppState
+from plugin.web.viewer_assets import mount_viewer, viewer_bundle
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,10 @@ def create_app(
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(dashboard.router)
+    app.include_router(dicomweb.router)
     static = resources.files("plugin.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    mount_viewer(app, viewer_bundle(settings))
     add_local_docs(app)
     app.add_middleware(NoStoreMiddleware)
     _handle_errors(app, state)

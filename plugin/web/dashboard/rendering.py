@@ -1,5 +1,6 @@
 """Jinja2 rendering with autoescaping on: every text that came from DICOM is escaped."""
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,9 @@ from config import Settings
 from db.exports import summarise
 from db.models import ExportState, ReviewDecision
 from db.worklist import SlideStatus, WorklistSlide
+from plugin.web.failure_advice import failure_advice
+from plugin.web.pacs_viewer import viewer_url
+from plugin.web.viewer_assets import CLIENT_URL, VIEWER_URL, viewer_bundle
 
 # Pages load only their own scripts, styles and images; nothing inline, no framing.
 SECURITY_HEADERS = {
@@ -55,12 +59,17 @@ def template_environment(settings: Settings) -> jinja2.Environment:
     environment.filters["probability"] = probability
     environment.filters["when"] = when
     environment.filters["person"] = person_name
+    environment.filters["dicom_date"] = dicom_date
     environment.globals.update(
         threshold=settings.triage.threshold,
         refresh_seconds=settings.web.refresh_seconds,
         status_labels=STATUS_LABELS,
         decision_labels=DECISION_LABELS,
         export_summary=export_summary,
+        viewer_url=functools.partial(viewer_url, settings.web.viewer_url_template),
+        slide_viewer=viewer_bundle(settings),
+        failure_advice=failure_advice,
+        slide_viewer_urls={"viewer": VIEWER_URL, "client": CLIENT_URL},
     )
     return environment
 
@@ -90,6 +99,15 @@ def probability(value: float | None) -> str:
 def when(value: datetime | None) -> str:
     """A timestamp in UTC, to the minute."""
     return "–" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def dicom_date(value: str | None) -> str:
+    """A DICOM date (YYYYMMDD) as the dashboard shows dates, 2007-09-24; other text as it is."""
+    if not value:
+        return "–"
+    if len(value) == 8 and value.isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    return value
 
 
 def person_name(value: str | None) -> str:

@@ -9,14 +9,20 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from db import audit, tokens
+from db import audit, jobs, tokens
 from db.cases import load_case
 from db.models import ReviewDecision, Role
 from db.worklist import WorklistFilter, WorklistPage, worklist, worklist_entry
 from plugin.web import actions
 from plugin.web.dashboard.forms import FormDep, check_csrf
 from plugin.web.dashboard.rendering import render
-from plugin.web.deps import DashboardPathologist, DashboardUser, SessionDep, StateDep
+from plugin.web.deps import (
+    DashboardAdmin,
+    DashboardPathologist,
+    DashboardUser,
+    SessionDep,
+    StateDep,
+)
 from plugin.web.files import OutputKind
 from plugin.web.params import MAX_OFFSET, RowId
 from plugin.web.presenters import case_public
@@ -24,6 +30,7 @@ from plugin.web.proxy import is_cross_origin, is_https, own_origin
 from plugin.web.schemas import PriorityName
 from plugin.web.sessions import COOKIE, SESSION_SECONDS, open_session
 from plugin.web.state import AppState
+from plugin.web.viewer_assets import VIEWER_PAGE_CSP, viewer_bundle
 
 router = APIRouter(include_in_schema=False)
 
@@ -148,7 +155,20 @@ def case_page(
     audit.record(session, user.name, audit.Action.CASE_VIEW, case_id=case_id, detail="dashboard")
     session.commit()
     can_act = user.allows(Role.PATHOLOGIST)
-    return render(state.templates, "case.html", user=user, case=case, can_act=can_act)
+    can_admin = user.allows(Role.ADMIN)
+    following = _next_case(session, state, case_id) if case.reviews else None
+    page = render(
+        state.templates,
+        "case.html",
+        user=user,
+        case=case,
+        can_act=can_act,
+        can_admin=can_admin,
+        next_case=following,
+    )
+    if viewer_bundle(state.settings).available:
+        page.headers["Content-Security-Policy"] = VIEWER_PAGE_CSP
+    return page
 
 
 @router.post("/cases/{case_id}/reviews")
@@ -173,6 +193,21 @@ def retry_export(
     return RedirectResponse(f"/cases/{slide.case_id}#slide-{slide.id}", status.HTTP_303_SEE_OTHER)
 
 
+@router.post("/jobs/{job_id}/retry")
+def retry_job(
+    job_id: RowId, form: FormDep, session: SessionDep, user: DashboardAdmin
+) -> RedirectResponse:
+    """Queue a failed, not-evaluable or cancelled analysis again (admins)."""
+    check_csrf(user, form)
+    job = jobs.retry(session, job_id)
+    slide = job.slide
+    audit.record(
+        session, user.name, audit.Action.JOB_RETRY, case_id=slide.case_id, slide_id=slide.id
+    )
+    session.commit()
+    return RedirectResponse(f"/cases/{slide.case_id}#slide-{slide.id}", status.HTTP_303_SEE_OTHER)
+
+
 @router.get("/results/{result_id}/files/{kind}")
 def result_file(
     result_id: RowId, kind: OutputKind, state: StateDep, session: SessionDep, user: DashboardUser
@@ -185,6 +220,13 @@ def _page(session: Session, state: AppState, view: WorklistView) -> WorklistPage
     offset = (view.page - 1) * PAGE_SIZE
     threshold = state.settings.triage.threshold
     return worklist(session, threshold, view.to_filter(), limit=PAGE_SIZE, offset=offset)
+
+
+def _next_case(session: Session, state: AppState, case_id: int) -> int | None:
+    """The first case still to review, in priority order, other than this one."""
+    todo = WorklistFilter(reviewed=False)
+    entries = worklist(session, state.settings.triage.threshold, todo, limit=2).entries
+    return next((entry.case_id for entry in entries if entry.case_id != case_id), None)
 
 
 def _decision(value: str) -> ReviewDecision:

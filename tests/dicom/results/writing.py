@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset
 
-from dicom.hot_regions import hottest_regions
+from dicom.foci import find_foci
 from dicom.provenance import Algorithm, ResultIdentity
 from dicom.seg import SegmentationOptions, write_segmentation
 from dicom.source_levels import read_source_levels
@@ -79,8 +79,8 @@ def write_result(
     options: SegmentationOptions | None = None,
 ) -> WrittenResult:
     probability = probability_map(*_shape(source.map_level))
-    regions = tuple(hottest_regions(probability, count=3, cell=32))
-    findings = SlideFindings(top_k_score(probability), regions)
+    foci = tuple(find_foci(probability, threshold=0.5, count=3))
+    findings = SlideFindings(top_k_score(probability), foci)
     options = options or SegmentationOptions(tile_size=SEG_TILE)
     seg_paths = write_segmentation(
         folder, probability, source.levels, identity, ANALYSIS_TIME, options

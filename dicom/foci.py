@@ -12,6 +12,7 @@ from dicom.result_errors import ResultWriteError
 # Below the threshold a slide still shows where the model leaned: the regions at or above this
 # share of the slide's peak probability (half maximum), around its local maxima.
 PEAK_SHARE = 0.5
+_SMALLEST = float(np.finfo(np.float32).tiny)
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ def find_foci(probability: np.ndarray, threshold: float, count: int) -> list[Foc
 
     Ranked by peak probability (to 0.01), then size; regions are 4-connected, holes filled.
     """
-    if count < 0 or not 0 < threshold <= 1:
+    if count < 0 or not 0 <= threshold <= 1:
         raise ResultWriteError(
-            f"count must be >= 0 and threshold in (0, 1]; got {count} and {threshold}"
+            f"count must be >= 0 and threshold 0 to 1; got {count} and {threshold}"
         )
     if probability.ndim != 2:
         raise ResultWriteError(f"the probability map must be 2-D; got {probability.shape}")
@@ -50,7 +51,8 @@ def find_foci(probability: np.ndarray, threshold: float, count: int) -> list[Foc
     level = threshold if peak >= threshold else PEAK_SHARE * peak
     if count == 0 or not peak > 0:
         return []
-    labels, found = ndimage.label(probability >= level)
+    # A focus holds probabilities above zero even at a threshold of 0.
+    labels, found = ndimage.label(probability >= max(level, _SMALLEST))
     foci = [
         _focus(probability, labels, number, box)
         for number, box in enumerate(ndimage.find_objects(labels), start=1)

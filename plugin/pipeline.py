@@ -18,9 +18,10 @@ from pydicom import Dataset, dcmread
 
 from config import Settings
 from db.results import ResultValues
-from dicom.hot_regions import hottest_regions
+from dicom.foci import find_foci
+from dicom.focus_annotations import write_focus_annotations
 from dicom.provenance import Algorithm, ResultIdentity
-from dicom.seg import write_segmentation
+from dicom.seg import SegmentationOptions, write_binary_segmentation, write_segmentation
 from dicom.slide import Slide, SlideError
 from dicom.source_levels import level_index_of_map
 from dicom.sr import SlideFindings, write_report
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 
 # Share of the progress bar for each stage (inference dominates).
 _OPENED, _INFERRED, _WRITTEN = 0.02, 0.9, 0.97
-HOT_REGIONS = 5
 # The result's stats list the DICOM files to deliver under this key, SEG levels before the SR.
 OUTPUTS_KEY = "outputs"
 
@@ -88,7 +88,8 @@ class SlidePipeline:
 def write_outputs(
     folder: Path, levels: Sequence[Dataset], inference: SlideInference, settings: Settings
 ) -> ResultValues:
-    """Write the SEG pyramid, the SR and the dashboard pictures; return the result to record.
+    """Write the SEG pyramid, the SR, the foci annotations, the BINARY SEG when asked for, and
+    the dashboard pictures; return the result to record.
 
     `levels` are the slide's level headers (finest first). The output folder, like the UIDs,
     depends only on the slide, the model and the settings, so a re-run replaces its own files
@@ -99,11 +100,19 @@ def write_outputs(
     identity = ResultIdentity(str(levels[0].SeriesInstanceUID), algorithm)
     probabilities = inference.probability_map.probabilities
     now = datetime.datetime.now(datetime.UTC)
-    seg_paths = write_segmentation(out, probabilities, levels, identity, now)
+    options = SegmentationOptions(floor=settings.results.probability_floor)
+    seg_paths = write_segmentation(out, probabilities, levels, identity, now, options)
+    binary_paths = (
+        write_binary_segmentation(out, probabilities, levels, identity, now, options)
+        if settings.results.binary_segmentation
+        else []
+    )
     map_level = levels[level_index_of_map(levels, probabilities.shape)]
-    regions = hottest_regions(probabilities, count=HOT_REGIONS, minimum=0.0)
-    findings = SlideFindings(score=_probability(inference.score), regions=regions)
+    foci = find_foci(probabilities, algorithm.threshold, settings.results.max_foci)
+    findings = SlideFindings(score=_probability(inference.score), foci=foci)
     sr_path = write_report(out, map_level, seg_paths, findings, identity, now)
+    ann_path = write_focus_annotations(out, map_level, foci, identity, now)
+    outputs = [*seg_paths, *binary_paths, *([ann_path] if ann_path else []), sr_path]
     thumbnail, heatmap = out / "thumbnail.png", out / "heatmap.png"
     _save_pictures(inference, thumbnail, heatmap)
     statistics = inference.statistics
@@ -124,7 +133,7 @@ def write_outputs(
         analysed_pixels=statistics.analysed_pixels,
         inference_seconds=statistics.timings.total_s,
         stats={
-            OUTPUTS_KEY: [str(path) for path in (*seg_paths, sr_path)],
+            OUTPUTS_KEY: [str(path) for path in outputs],
             **dataclasses.asdict(statistics),
         },
     )

@@ -1,0 +1,48 @@
+"""What the pipeline writes back per the results settings: the foci annotations, the BINARY SEG
+when asked for, the floor under the FRACTIONAL SEG, and the triage in the SR's series."""
+
+from pathlib import Path
+
+import highdicom as hd
+from pydicom import dcmread
+from pydicom.uid import (
+    Comprehensive3DSRStorage,
+    MicroscopyBulkSimpleAnnotationsStorage,
+    SegmentationStorage,
+)
+
+from config import ResultsSettings, TriageSettings
+from db.results import ResultValues
+from plugin.pipeline import OUTPUTS_KEY, SlidePipeline
+from tests.dicom.conformance import assert_dciodvfy_clean
+from tests.plugin.slides import job_context, service_settings
+
+
+def test_results_settings_shape_what_is_written(slide: Path, weights: Path, tmp_path: Path) -> None:
+    results = ResultsSettings(probability_floor=0.2, binary_segmentation=True, max_foci=2)
+    # A low threshold, so that even the untrained test model's map has foci.
+    settings = service_settings(
+        tmp_path, weights, results=results, triage=TriageSettings(threshold=0.05)
+    )
+    outcome = SlidePipeline(settings)(job_context(slide))
+    assert isinstance(outcome, ResultValues)
+    outputs = [Path(path) for path in outcome.stats[OUTPUTS_KEY]]
+    headers = {path: dcmread(path, stop_before_pixels=True) for path in outputs}
+    by_class: dict[str, list[Path]] = {}
+    for path, header in headers.items():
+        by_class.setdefault(str(header.SOPClassUID), []).append(path)
+        assert_dciodvfy_clean(path)
+    assert outputs[-1] == outcome.sr_path  # the report last, after what it refers to
+    assert len(by_class[Comprehensive3DSRStorage]) == 1
+    segmentations = by_class[SegmentationStorage]
+    kinds = {headers[path].SegmentationType for path in segmentations}
+    assert kinds == {"FRACTIONAL", "BINARY"}
+    fractional = hd.seg.segread(outcome.seg_path)
+    stored = fractional.get_total_pixel_matrix(segment_numbers=[1], rescale_fractional=True)
+    assert stored[stored > 0].min() >= 0.2 - 1 / 510
+    (annotations,) = by_class[MicroscopyBulkSimpleAnnotationsStorage]
+    (group,) = hd.ann.annread(annotations).get_annotation_groups()
+    assert 1 <= group.number_of_annotations <= 2
+    report = headers[outcome.sr_path]
+    verdict = "suspicious" if outcome.suspicious else "not suspicious"
+    assert report.SeriesDescription == f"AI: {verdict}, p={outcome.score:.2f} (unverified)"

@@ -1,11 +1,14 @@
 """Time and size of writing the SEG of a probability map covering 10^9 pixels at 20x (JSON).
 
-The map lies on the grid of the source level 1/8 of the 20x grid (the output stride of DeepLab
-v3 at 20x): a 40x slide at 0.238 µm/pixel has that grid at level 4 (3.81 µm/pixel), where 10^9
-pixels at 20x are 10^9 / 64 = 15.6 million map pixels. The SEG pyramid covers level 4 and every
-coarser level. Target: at most 2 s of CPU and 30 MB.
+By default the map lies on the grid of the source level 1/8 of the 20x grid (the output stride
+of DeepLab v3 at 20x): a 40x slide at 0.238 µm/pixel has that grid at level 4 (3.81 µm/pixel),
+where 10^9 pixels at 20x are 10^9 / 64 = 15.6 million map pixels. `--map-level 3` (1.9 µm) or
+2 (0.95 µm) measure a finer map (inference.map_spacing_um), 4 and 16 times the pixels. The SEG
+pyramid covers the map's level and every coarser level; values below `--floor` are stored as 0
+(results.probability_floor). Target at level 4: at most 2 s of CPU and 30 MB.
 
-Usage: PYTHONPATH=. python bench/seg_write.py [--megapixels-20x 1000] [--compression JPEG_LS]
+Usage: PYTHONPATH=. python bench/seg_write.py [--megapixels-20x 1000] [--map-level 4]
+       [--floor 0.1] [--compression JPEG_LS] [--layout FULL]
 """
 
 import argparse
@@ -83,16 +86,20 @@ def main() -> None:
     parser.add_argument("--megapixels-20x", type=float, default=1000.0)
     parser.add_argument("--compression", choices=[c.name for c in Compression], default="JPEG_LS")
     parser.add_argument("--layout", choices=[f.name for f in FrameLayout], default="FULL")
+    parser.add_argument("--map-level", type=int, choices=range(1, 7), default=MAP_LEVEL)
+    parser.add_argument("--floor", type=float, default=0.1)
     args = parser.parse_args()
     levels = source_levels(args.megapixels_20x)
-    level = levels[MAP_LEVEL]
+    level = levels[args.map_level]
     probability = probability_map(
         int(level.TotalPixelMatrixRows), int(level.TotalPixelMatrixColumns)
     )
     algorithm = Algorithm("bench model", "0", "00" * 32, "bench", 1000, 0.5)
     identity = ResultIdentity(level.SeriesInstanceUID, algorithm)
     options = SegmentationOptions(
-        compression=Compression[args.compression], layout=FrameLayout[args.layout]
+        compression=Compression[args.compression],
+        layout=FrameLayout[args.layout],
+        floor=args.floor,
     )
     when = datetime.datetime(2024, 1, 1)
     with tempfile.TemporaryDirectory() as folder:
@@ -104,8 +111,9 @@ def main() -> None:
         json.dumps(
             {
                 "megapixels_20x": args.megapixels_20x,
-                "map_level": MAP_LEVEL,
-                "map_spacing_um": round(SPACING_40X_UM * 2**MAP_LEVEL, 3),
+                "map_level": args.map_level,
+                "map_spacing_um": round(SPACING_40X_UM * 2**args.map_level, 3),
+                "floor": args.floor,
                 "map_shape": list(probability.shape),
                 "map_megapixels": round(probability.size / 1e6, 2),
                 "tissue_fraction": round(float((probability > 0).mean()), 3),

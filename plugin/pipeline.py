@@ -13,11 +13,13 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 from pydicom import Dataset, dcmread
 
 from config import Settings
 from db.results import ResultValues
+from dicom.display_orientation import DisplayTransform, display_transform
 from dicom.foci import find_foci
 from dicom.focus_annotations import write_focus_annotations
 from dicom.provenance import Algorithm, ResultIdentity
@@ -114,7 +116,7 @@ def write_outputs(
     ann_path = write_focus_annotations(out, map_level, foci, identity, now)
     outputs = [*seg_paths, *binary_paths, *([ann_path] if ann_path else []), sr_path]
     thumbnail, heatmap = out / "thumbnail.png", out / "heatmap.png"
-    _save_pictures(inference, thumbnail, heatmap)
+    _save_pictures(inference, thumbnail, heatmap, display_transform(levels[0]))
     statistics = inference.statistics
     return ResultValues(
         score=findings.score,
@@ -169,9 +171,13 @@ def settings_digest(settings: Settings) -> str:
     return hashlib.sha256(encoded).hexdigest()[:16]
 
 
-def _save_pictures(inference: SlideInference, thumbnail: Path, heatmap: Path) -> None:
-    Image.fromarray(inference.tissue.thumbnail.image).save(thumbnail, optimize=True)
-    render_heatmap(inference).save(heatmap, optimize=True)
+def _save_pictures(
+    inference: SlideInference, thumbnail: Path, heatmap: Path, turn: DisplayTransform
+) -> None:
+    """The pictures turned as viewers show the slide coordinate system (as the SEG and foci)."""
+    Image.fromarray(turn.apply(inference.tissue.thumbnail.image)).save(thumbnail, optimize=True)
+    picture = np.asarray(render_heatmap(inference))
+    Image.fromarray(turn.apply(picture)).save(heatmap, optimize=True)
 
 
 class _Scaled:

@@ -1,9 +1,12 @@
 """What the pipeline writes back per the results settings: the foci annotations, the BINARY SEG
-when asked for, the floor under the FRACTIONAL SEG, and the triage in the SR's series."""
+when asked for, the floor under the FRACTIONAL SEG, the triage in the SR's series; and the
+dashboard pictures turned as slide coordinates show the slide."""
 
 from pathlib import Path
 
 import highdicom as hd
+import numpy as np
+from PIL import Image
 from pydicom import dcmread
 from pydicom.uid import (
     Comprehensive3DSRStorage,
@@ -13,8 +16,11 @@ from pydicom.uid import (
 
 from config import ResultsSettings, TriageSettings
 from db.results import ResultValues
+from dicom.slide import Slide
+from inference.tissue import TissueParameters, read_thumbnail
 from plugin.pipeline import OUTPUTS_KEY, SlidePipeline
 from tests.dicom.conformance import assert_dciodvfy_clean
+from tests.plugin.conftest import Analysed
 from tests.plugin.slides import job_context, service_settings
 
 
@@ -46,3 +52,24 @@ def test_results_settings_shape_what_is_written(slide: Path, weights: Path, tmp_
     report = headers[outcome.sr_path]
     verdict = "suspicious" if outcome.suspicious else "not suspicious"
     assert report.SeriesDescription == f"AI: {verdict}, p={outcome.score:.2f} (unverified)"
+
+
+def test_pictures_are_turned_as_slide_coordinates_show_the_slide(
+    slide: Path, analysed: Analysed
+) -> None:
+    values, _, _ = analysed
+    parameters = TissueParameters()
+    with Slide.open(slide) as opened:
+        orientation = [float(v) for v in opened.level_headers[0].ImageOrientationSlide]
+        stored = read_thumbnail(
+            opened, parameters.thumbnail_spacing_um, parameters.min_thumbnail_side
+        ).image
+    # The synthetic slide has the usual orientation (rows along -Y, columns along -X), which a
+    # viewer of slide coordinates (+X down, +Y right) shows turned by half a turn.
+    assert orientation == [0.0, -1.0, 0.0, -1.0, 0.0, 0.0]
+    assert values.thumbnail_path is not None and values.heatmap_path is not None
+    thumbnail = np.asarray(Image.open(values.thumbnail_path))
+    assert not np.array_equal(thumbnail, stored)
+    np.testing.assert_array_equal(thumbnail, np.rot90(stored, 2))
+    heatmap = Image.open(values.heatmap_path)
+    assert heatmap.size == (thumbnail.shape[1], thumbnail.shape[0])

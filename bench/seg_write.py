@@ -5,7 +5,8 @@ of DeepLab v3 at 20x): a 40x slide at 0.238 µm/pixel has that grid at level 4 (
 where 10^9 pixels at 20x are 10^9 / 64 = 15.6 million map pixels. `--map-level 3` (1.9 µm) or
 2 (0.95 µm) measure a finer map (inference.map_spacing_um), 4 and 16 times the pixels. The SEG
 pyramid covers the map's level and every coarser level; values below `--floor` are stored as 0
-(results.probability_floor). Target at level 4: at most 2 s of CPU and 30 MB.
+(results.probability_floor). Target at level 4: at most 2 s of CPU and 30 MB. Finding the
+foci on the same map (threshold 0.5, at most 5) is timed too.
 
 Usage: PYTHONPATH=. python bench/seg_write.py [--megapixels-20x 1000] [--map-level 4]
        [--floor 0.1] [--compression JPEG_LS] [--layout FULL]
@@ -24,6 +25,7 @@ import numpy as np
 from PIL import Image
 from pydicom.dataset import Dataset
 
+from dicom.foci import find_foci
 from dicom.provenance import Algorithm, ResultIdentity
 from dicom.seg import Compression, FrameLayout, SegmentationOptions, write_segmentation
 from dicom.wsi import PyramidSpec, synthetic_identity
@@ -107,6 +109,9 @@ def main() -> None:
         paths = write_segmentation(Path(folder), probability, levels, identity, when, options)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         sizes = {path.name: path.stat().st_size for path in paths}
+    foci_cpu = time.process_time()
+    foci = find_foci(probability, algorithm.threshold, count=5)
+    foci_cpu = time.process_time() - foci_cpu
     print(
         json.dumps(
             {
@@ -125,6 +130,8 @@ def main() -> None:
                 "file_bytes": sizes,
                 "total_mb": round(sum(sizes.values()) / 1e6, 2),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "foci": len(foci),
+                "foci_cpu_seconds": round(foci_cpu, 3),
                 "target": {"cpu_seconds": 2.0, "total_mb": 30.0},
             },
             indent=2,

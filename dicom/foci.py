@@ -52,15 +52,25 @@ def find_foci(probability: np.ndarray, threshold: float, count: int) -> list[Foc
     if count == 0 or not peak > 0:
         return []
     # A focus holds probabilities above zero even at a threshold of 0.
-    labels, found = ndimage.label(probability >= max(level, _SMALLEST))
-    foci = [
-        _focus(probability, labels, number, box)
-        for number, box in enumerate(ndimage.find_objects(labels), start=1)
-        if box is not None
-    ]
-    assert len(foci) == found
-    foci.sort(key=lambda f: (-round(f.peak_probability, 2), -f.pixel_count))
-    return foci[:count]
+    inside = probability >= max(level, _SMALLEST)
+    labels, found = ndimage.label(inside)
+    if not found:
+        return []
+    # Ranked on peak and size first, so that only the foci kept are outlined.
+    peaks, sizes = _peaks_and_sizes(labels[inside], probability[inside])
+    ranked = np.lexsort((-sizes, -np.round(peaks, 2)))[:count]
+    boxes = ndimage.find_objects(labels)
+    return [_focus(probability, labels, int(i) + 1, boxes[int(i)]) for i in ranked]
+
+
+def _peaks_and_sizes(labels: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per label 1..n (each present): the highest value and the number of pixels."""
+    order = np.argsort(labels, kind="stable")
+    labels, values = labels[order], values[order]
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(labels)) + 1))
+    peaks: np.ndarray = np.maximum.reduceat(values, starts)
+    sizes: np.ndarray = np.diff(np.concatenate((starts, [labels.size])))
+    return peaks, sizes
 
 
 def _focus(

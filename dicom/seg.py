@@ -6,7 +6,7 @@ import datetime
 import enum
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import highdicom as hd
@@ -119,8 +119,9 @@ def write_segmentation(
     stored quantised to steps of 1 / max_fractional_value. Each file appears complete or not at
     all, and on failure none is left.
     """
-    levels, time = source_levels, analysis_time
-    return _write_levels(out_dir, probability, levels, identity, time, options, _PROBABILITY)
+    return _write_levels(
+        out_dir, probability, source_levels, identity, analysis_time, options, _PROBABILITY
+    )
 
 
 def write_binary_segmentation(
@@ -136,8 +137,9 @@ def write_binary_segmentation(
     (levels and arguments as for `write_segmentation`; `options.floor` plays no part)."""
     threshold = identity.algorithm.threshold
     kind = _Kind(threshold, "binary-seg", BINARY_SEG_SERIES_NUMBER)
-    levels, time = source_levels, analysis_time
-    return _write_levels(out_dir, probability, levels, identity, time, options, kind)
+    return _write_levels(
+        out_dir, probability, source_levels, identity, analysis_time, options, kind
+    )
 
 
 def _write_levels(
@@ -186,7 +188,9 @@ class _LevelRequest:
     kind: _Kind
 
     def uid(self, *names: str | int) -> str:
-        return self.identity.uid("seg", self.options.variant, *self.kind.uid_names(), *names)
+        # The floor changes only the probability map, not the mask at the threshold.
+        options = self.options if self.kind.threshold is None else replace(self.options, floor=0)
+        return self.identity.uid("seg", options.variant, *self.kind.uid_names(), *names)
 
     def pixels(self) -> np.ndarray:
         """What is stored: probabilities with the floor applied, or the thresholded mask."""

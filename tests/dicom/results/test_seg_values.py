@@ -104,3 +104,14 @@ def test_binary_mask_is_the_map_at_the_threshold(
     mask = segmentation.get_total_pixel_matrix(segment_numbers=[1])[..., 0]
     np.testing.assert_array_equal(mask.astype(bool), lesions.probability >= 0.5)
     assert 0 < mask.mean() < 0.1
+
+
+def test_the_floor_plays_no_part_in_the_binary_uids(
+    tmp_path: Path, source: SourceSlide, lesions: LesionResult, binary_paths: list[Path]
+) -> None:
+    identity = ResultIdentity(source.map_level.SeriesInstanceUID, algorithm(threshold=0.5))
+    options = SegmentationOptions(tile_size=SEG_TILE, floor=0.0)
+    again = write_binary_segmentation(
+        tmp_path, lesions.probability, source.levels, identity, ANALYSIS_TIME, options
+    )
+    assert [path.read_bytes() for path in again] == [path.read_bytes() for path in binary_paths]

@@ -23,6 +23,8 @@ class ResultFileKind(enum.StrEnum):
     """What a DICOM file PathSentry wrote for a result is."""
 
     SEGMENTATION = "segmentation"
+    BINARY_SEGMENTATION = "binary_segmentation"
+    ANNOTATIONS = "annotations"
     REPORT = "report"
 
 

@@ -243,6 +243,14 @@ class TriageSettings(Section):
     threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
+class ResultsSettings(Section):
+    """What is written back besides the probability map's levels and the report."""
+
+    probability_floor: Annotated[float, Field(ge=0, lt=1, json_schema_extra=AFFECTS_OUTPUT)] = 0.1
+    binary_segmentation: Annotated[bool, Field(json_schema_extra=AFFECTS_OUTPUT)] = False
+    max_foci: Annotated[int, Field(ge=0, le=100, json_schema_extra=AFFECTS_OUTPUT)] = 5
+
+
 class TrainingSettings(Section):
     """How `pathsentry train` learns from annotated slides (patch size and augmentation of Song
     et al.; the optimiser is Adam)."""
@@ -427,6 +435,7 @@ class Settings(BaseSettings):
     db: DbSettings = DbSettings()
     inference: InferenceSettings = InferenceSettings()
     triage: TriageSettings = TriageSettings()
+    results: ResultsSettings = ResultsSettings()
     training: TrainingSettings = TrainingSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
     jobs: JobSettings = JobSettings()

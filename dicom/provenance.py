@@ -16,6 +16,8 @@ from dicom.wsi.slide_modules import software_version
 MANUFACTURER = "PathSentry"
 SEG_SERIES_NUMBER = 9001
 SR_SERIES_NUMBER = 9002
+ANN_SERIES_NUMBER = 9003
+BINARY_SEG_SERIES_NUMBER = 9004
 # Long String (LO) values: at most 64 characters, no backslash.
 _LONG_STRING = re.compile(r"^[^\\\x00-\x1f]{1,64}$")
 _DIGEST = re.compile(r"^[0-9A-Za-z_.:-]{1,128}$")
@@ -110,6 +112,11 @@ class ResultIdentity:
     def sr_instance_uid(self) -> str:
         # The report also depends on k and the threshold: a new threshold is a new report.
         return self.uid("sr", "instance", self.algorithm.top_k, f"{self.algorithm.threshold!r}")
+
+    @property
+    def ann_instance_uid(self) -> str:
+        # The foci are cut at the threshold: a new threshold is a new annotation object.
+        return self.uid("ann", "instance", f"{self.algorithm.threshold!r}")
 
     @property
     def device_uid(self) -> str:

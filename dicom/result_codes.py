@@ -1,6 +1,7 @@
 """The coded concepts PathSentry's segmentation and report use, in one place."""
 
 from highdicom.sr import CodedConcept
+from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 
 MORPHOLOGICALLY_ABNORMAL_STRUCTURE = CodedConcept.from_code(
@@ -20,3 +21,25 @@ ARTIFICIAL_INTELLIGENCE = CodedConcept.from_code(codes.DCM.ArtificialIntelligenc
 WHOLE_SLIDE_IMAGING = CodedConcept.from_code(codes.DCM.WholeSlideImaging)
 DEVICE = CodedConcept.from_code(codes.DCM.Device)
 PROCESSING_EQUIPMENT = CodedConcept.from_code(codes.DCM.ProcessingEquipment)
+AREA = CodedConcept.from_code(codes.SCT.Area)
+SQUARE_MILLIMETER = CodedConcept.from_code(codes.UCUM.SquareMillimeter)
+# PathSentry's own codes (a private coding scheme, PS3.16 8.2): what no standard code says.
+LOCAL_SCHEME = "99PATHSENTRY"
+PEAK_PROBABILITY_OF_CANCER = CodedConcept("PEAKPROB", LOCAL_SCHEME, "Peak probability of cancer")
+MEAN_PROBABILITY_OF_CANCER = CodedConcept("MEANPROB", LOCAL_SCHEME, "Mean probability of cancer")
+
+
+def top_k_mean(k: int) -> CodedConcept:
+    """The slide score's measurement method: the mean of the k highest pixel probabilities."""
+    return CodedConcept(
+        f"TOPKMEAN{k}", LOCAL_SCHEME, f"Mean of the {k} highest pixel probabilities"
+    )
+
+
+def local_coding_scheme() -> Dataset:
+    """The Coding Scheme Identification item that names PathSentry's own scheme."""
+    item = Dataset()
+    item.CodingSchemeDesignator = LOCAL_SCHEME
+    item.CodingSchemeName = "PathSentry local codes"
+    item.CodingSchemeResponsibleOrganization = "PathSentry"
+    return item

@@ -1,6 +1,7 @@
 """The slide's result as a Comprehensive 3D SR (TID 1500 measurement report): the probability of
 cancer, the finding at the threshold, the algorithm, references to the slide and to the
-segmentation, and the hottest regions as polygons in slide coordinates."""
+segmentation, and the foci as polygons in slide coordinates. Written to read well in dcmtk's
+dsr2html and in highdicom: named values, rounded probabilities, parameters once."""
 
 import datetime
 import logging
@@ -9,13 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import highdicom as hd
-import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import SegmentationStorage
 
 from config.kinds import ResultFileKind
 from dicom.atomic_file import write_dataset
-from dicom.hot_regions import HotRegion
+from dicom.foci import Focus
 from dicom.provenance import (
     MANUFACTURER,
     SR_SERIES_NUMBER,
@@ -24,20 +24,10 @@ from dicom.provenance import (
     contributing_equipment,
     stamp_analysis_time,
 )
-from dicom.result_codes import (
-    BENIGN,
-    DEVICE,
-    MALIGNANT,
-    MALIGNANT_NEOPLASM,
-    MAXIMUM,
-    MEAN,
-    MORPHOLOGICALLY_ABNORMAL_STRUCTURE,
-    NO_UNITS,
-    PATHOLOGY,
-    PROBABILITY_OF_CANCER,
-    WHOLE_SLIDE_IMAGING,
-)
+from dicom.result_codes import DEVICE, WHOLE_SLIDE_IMAGING, local_coding_scheme
 from dicom.result_errors import ResultWriteError
+from dicom.source_header import with_empty_type_2
+from dicom.sr_groups import focus_group, slide_group
 from dicom.written_file import WrittenFile
 from dicom.wsi.slide_modules import software_version
 
@@ -49,10 +39,10 @@ REPORT_FILE = "sr.dcm"
 @dataclass(frozen=True)
 class SlideFindings:
     """What the engine found on one slide: the slide score (mean of the top-k pixel
-    probabilities) and the hottest regions of the map."""
+    probabilities) and the foci of the map, most suspicious first."""
 
     score: float
-    regions: Sequence[HotRegion] = field(default_factory=tuple)
+    foci: Sequence[Focus] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if not 0 <= self.score <= 1:
@@ -75,19 +65,20 @@ def write_report(
 ) -> WrittenFile:
     """Writes sr.dcm; returns what it wrote.
 
-    `map_level` is the header of the source level the probability map (and so the regions'
+    `map_level` is the header of the source level the probability map (and so the foci's
     pixel coordinates) lies on, and `segmentations` what `write_segmentation` returned, finest
     first; the report references the finest.
     """
     if not segmentations:
         raise ResultWriteError("the report needs the segmentation files it refers to; got none")
     _check_same_slide(map_level, segmentations[0], identity)
+    map_level = with_empty_type_2(map_level)
     evidence = [_evidence(map_level, segmentation) for segmentation in segmentations]
     report = _report(map_level, evidence, findings, identity, analysis_time)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / REPORT_FILE
     write_dataset(report, path)
-    log.info("wrote the report with %d region(s)", len(findings.regions))
+    log.info("wrote the report with %d focus group(s)", len(findings.foci))
     return WrittenFile.of(ResultFileKind.REPORT, report, path)
 
 
@@ -127,10 +118,10 @@ def _report(
     groups: list[
         hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations
         | hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
-    ] = [_slide_group(map_level, segmentations[0], findings, identity)]
+    ] = [slide_group(map_level, segmentations[0], findings.score, identity)]
     groups += [
-        _region_group(map_level, region, index, identity)
-        for index, region in enumerate(findings.regions, start=1)
+        focus_group(map_level, focus, rank, identity)
+        for rank, focus in enumerate(findings.foci, start=1)
     ]
     content = hd.sr.MeasurementReport(
         observation_context=_observation_context(map_level, identity),
@@ -148,7 +139,7 @@ def _report(
         manufacturer=MANUFACTURER,
         is_complete=True,
         contributing_equipment=[contributing_equipment(algorithm, when)],
-        series_description="PathSentry AI result (unverified)",
+        series_description=series_description(findings, algorithm),
         manufacturer_model_name=algorithm.name,
         software_versions=software_version(),
         device_serial_number=algorithm.short_weights_id,
@@ -158,11 +149,19 @@ def _report(
         series_time=when.time(),
     )
     stamp_analysis_time(report, when)
+    _make_separate(report)
+    report.CodingSchemeIdentificationSequence = [local_coding_scheme()]
     return report
 
 
+def series_description(findings: SlideFindings, algorithm: Algorithm) -> str:
+    """What a PACS series list shows: the triage and the score at a glance."""
+    verdict = "suspicious" if findings.is_malignant(algorithm) else "not suspicious"
+    return f"AI: {verdict}, p={findings.score:.2f} (unverified)"
+
+
 def _observation_context(map_level: Dataset, identity: ResultIdentity) -> hd.sr.ObservationContext:
-    """The algorithm as device observer; the slide's specimen as subject when it has one."""
+    """The algorithm as device observer; the slide's specimen as subject when it names one."""
     algorithm = identity.algorithm
     device = hd.sr.ObserverContext(
         observer_type=DEVICE,
@@ -170,84 +169,32 @@ def _observation_context(map_level: Dataset, identity: ResultIdentity) -> hd.sr.
             uid=identity.device_uid,
             name=algorithm.name,
             manufacturer_name=algorithm.manufacturer,
-            model_name=algorithm.version,
+            model_name=algorithm.name,
             serial_number=algorithm.short_weights_id,
         ),
     )
     return hd.sr.ObservationContext(
         observer_device_context=device,
-        subject_context=hd.sr.SubjectContext.from_image(map_level),
+        subject_context=_specimen_subject(map_level),
     )
 
 
-def _algorithm(algorithm: Algorithm) -> hd.sr.AlgorithmIdentification:
-    parameters = [f"{name}={value}" for name, value in algorithm.parameters.items()]
-    return hd.sr.AlgorithmIdentification(
-        name=algorithm.name,
-        version=algorithm.version,
-        parameters=parameters,
-        manufacturer=algorithm.manufacturer,
-    )
+def _specimen_subject(map_level: Dataset) -> hd.sr.SubjectContext | None:
+    descriptions = map_level.get("SpecimenDescriptionSequence") or []
+    if not map_level.get("ContainerIdentifier") or len(descriptions) != 1:
+        log.info("the slide names no single specimen; the report has no subject context")
+        return None
+    return hd.sr.SubjectContext.from_image(map_level)
 
 
-def _probability(value: float, derivation: hd.sr.CodedConcept) -> hd.sr.Measurement:
-    return hd.sr.Measurement(
-        name=PROBABILITY_OF_CANCER, value=value, unit=NO_UNITS, derivation=derivation
-    )
-
-
-def _slide_group(
-    map_level: Dataset,
-    segmentation: Dataset,
-    findings: SlideFindings,
-    identity: ResultIdentity,
-) -> hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations:
-    """The slide score and finding, measured on the whole probability segment."""
-    algorithm = identity.algorithm
-    finding = MALIGNANT if findings.is_malignant(algorithm) else BENIGN
-    segment = hd.sr.ReferencedSegment(
-        sop_class_uid=segmentation.SOPClassUID,
-        sop_instance_uid=segmentation.SOPInstanceUID,
-        segment_number=1,
-        source_images=[hd.sr.SourceImageForSegmentation.from_source_image(map_level)],
-    )
-    return hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
-        tracking_identifier=hd.sr.TrackingIdentifier(
-            uid=identity.uid("sr", "tracking", "slide"), identifier="Slide probability"
-        ),
-        referenced_segment=segment,
-        finding_category=MORPHOLOGICALLY_ABNORMAL_STRUCTURE,
-        finding_type=MALIGNANT_NEOPLASM,
-        algorithm_id=_algorithm(algorithm),
-        # The slide score is the mean of the top-k pixel probabilities.
-        measurements=[_probability(findings.score, MEAN)],
-        qualitative_evaluations=[hd.sr.QualitativeEvaluation(PATHOLOGY, finding)],
-    )
-
-
-def _region_group(
-    map_level: Dataset, region: HotRegion, index: int, identity: ResultIdentity
-) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
-    """One hot region as a polygon in slide coordinates, with its mean and peak probability."""
-    to_slide = hd.spatial.ImageToReferenceTransformer.for_image(
-        map_level, for_total_pixel_matrix=True
-    )
-    outline = to_slide(np.array(region.outline(), dtype=np.float64))
-    polygon = hd.sr.ImageRegion3D(
-        graphic_type=hd.sr.GraphicTypeValues3D.POLYGON,
-        graphic_data=outline,
-        frame_of_reference_uid=map_level.FrameOfReferenceUID,
-    )
-    return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
-        tracking_identifier=hd.sr.TrackingIdentifier(
-            uid=identity.uid("sr", "tracking", "region", index), identifier=f"Hot region {index}"
-        ),
-        referenced_region=polygon,
-        finding_category=MORPHOLOGICALLY_ABNORMAL_STRUCTURE,
-        finding_type=MALIGNANT_NEOPLASM,
-        algorithm_id=_algorithm(identity.algorithm),
-        measurements=[
-            _probability(region.mean_probability, MEAN),
-            _probability(region.peak_probability, MAXIMUM),
-        ],
-    )
+def _make_separate(report: Dataset) -> None:
+    """Every container SEPARATE: each item is its own statement, so readers such as dcmtk's
+    dsr2html print its concept name ("Probability of cancer = ...") instead of running the
+    values together as one sentence."""
+    report.ContinuityOfContent = "SEPARATE"
+    pending = list(report.get("ContentSequence", []))
+    while pending:
+        item = pending.pop()
+        if item.ValueType == "CONTAINER":
+            item.ContinuityOfContent = "SEPARATE"
+        pending.extend(item.get("ContentSequence", []))

@@ -11,15 +11,18 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 from pydicom import Dataset
 
 from config import Settings
 from config.output_settings import settings_digest
 from db.results import ResultValues
-from dicom.hot_regions import hottest_regions
+from dicom.display_orientation import DisplayTransform, display_transform
+from dicom.foci import find_foci
+from dicom.focus_annotations import write_focus_annotations
 from dicom.provenance import Algorithm, ResultIdentity
-from dicom.seg import write_segmentation
+from dicom.seg import SegmentationOptions, write_binary_segmentation, write_segmentation
 from dicom.slide import SlideError, WholeSlideImage
 from dicom.source_levels import level_index_of_map
 from dicom.sr import SlideFindings, write_report
@@ -39,7 +42,6 @@ log = logging.getLogger(__name__)
 
 # Share of the progress bar for each stage (inference dominates).
 _OPENED, _INFERRED, _WRITTEN = 0.02, 0.9, 0.97
-HOT_REGIONS = 5
 
 
 class SlidePipeline:
@@ -98,7 +100,8 @@ def write_outputs(
     content_key: str,
     settings: Settings,
 ) -> ResultValues:
-    """Write the SEG pyramid, the SR and the dashboard pictures; return the result to record.
+    """Write the SEG pyramid, the SR, the foci annotations, the BINARY SEG when asked for, and
+    the dashboard pictures; return the result to record.
 
     `levels` are the slide's level headers (finest first). The output folder, like the UIDs,
     depends only on the slide, its content (`content_key`), the model and the settings, so a
@@ -109,13 +112,20 @@ def write_outputs(
     identity = ResultIdentity(str(levels[0].SeriesInstanceUID), algorithm, content_key)
     probabilities = inference.probability_map.probabilities
     now = datetime.datetime.now(datetime.UTC)
-    segmentations = write_segmentation(out, probabilities, levels, identity, now)
+    options = SegmentationOptions(floor=settings.results.probability_floor)
+    segmentations = write_segmentation(out, probabilities, levels, identity, now, options)
+    binary = (
+        write_binary_segmentation(out, probabilities, levels, identity, now, options)
+        if settings.results.binary_segmentation
+        else []
+    )
     map_level = levels[level_index_of_map(levels, probabilities.shape)]
-    regions = hottest_regions(probabilities, count=HOT_REGIONS, minimum=0.0)
-    findings = SlideFindings(score=_probability(inference.score), regions=regions)
+    foci = find_foci(probabilities, algorithm.threshold, settings.results.max_foci)
+    findings = SlideFindings(score=_probability(inference.score), foci=foci)
     report = write_report(out, map_level, segmentations, findings, identity, now)
+    annotations = write_focus_annotations(out, map_level, foci, identity, now)
     thumbnail, heatmap = out / "thumbnail.png", out / "heatmap.png"
-    _save_pictures(inference, thumbnail, heatmap)
+    _save_pictures(inference, thumbnail, heatmap, display_transform(levels[0]))
     statistics = inference.statistics
     return ResultValues(
         score=findings.score,
@@ -124,7 +134,8 @@ def write_outputs(
         model_name=algorithm.name,
         model_version=algorithm.version,
         weights_sha256=algorithm.weights_sha256,
-        files=(*segmentations, report),
+        # Delivered in this order: SEG levels, BINARY SEG levels, annotations, the SR last.
+        files=(*segmentations, *binary, *([annotations] if annotations else []), report),
         thumbnail_path=thumbnail,
         heatmap_path=heatmap,
         tissue_area_mm2=statistics.tissue_area_mm2,
@@ -148,9 +159,13 @@ def algorithm_of(inference: SlideInference, settings: Settings) -> Algorithm:
     )
 
 
-def _save_pictures(inference: SlideInference, thumbnail: Path, heatmap: Path) -> None:
-    Image.fromarray(inference.tissue.thumbnail.image).save(thumbnail, optimize=True)
-    render_heatmap(inference).save(heatmap, optimize=True)
+def _save_pictures(
+    inference: SlideInference, thumbnail: Path, heatmap: Path, turn: DisplayTransform
+) -> None:
+    """The pictures turned as viewers show the slide coordinate system (as the SEG and foci)."""
+    Image.fromarray(turn.apply(inference.tissue.thumbnail.image)).save(thumbnail, optimize=True)
+    picture = np.asarray(render_heatmap(inference))
+    Image.fromarray(turn.apply(picture)).save(heatmap, optimize=True)
 
 
 class _Scaled:

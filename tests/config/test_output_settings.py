@@ -2,10 +2,10 @@
 
 import pytest
 
-from config import InferenceSettings, Settings
+from config import InferenceSettings, ResultsSettings, Settings
 from config.output_settings import output_settings, settings_digest
 
-MARKED = {
+MARKED_INFERENCE = {
     "analysis_spacing_um": 0.5,
     "spacing_tolerance": 0.2,
     "map_spacing_um": 16.0,
@@ -14,18 +14,31 @@ MARKED = {
     "top_k": 500,
     "precision": "float32",
 }
+# What the results' files hold: the floor under the SEG, the foci and whether a BINARY SEG is.
+MARKED_RESULTS = {"probability_floor": 0.2, "max_foci": 3, "binary_segmentation": True}
+
+
+def _changed(section: str, key: str, value: object) -> Settings:
+    if section == "inference":
+        return Settings(inference=InferenceSettings(**{key: value}))  # type: ignore[arg-type]
+    return Settings(results=ResultsSettings(**{key: value}))  # type: ignore[arg-type]
+
+
+MARKED = [("inference", key, value) for key, value in sorted(MARKED_INFERENCE.items())] + [
+    ("results", key, value) for key, value in sorted(MARKED_RESULTS.items())
+]
 
 
 def test_the_marked_fields_are_the_output_settings() -> None:
     found = output_settings(Settings())
-    assert set(found) == {f"inference.{key}" for key in MARKED}
+    assert set(found) == {f"{section}.{key}" for section, key, _ in MARKED}
     assert found["inference.top_k"] == 1000
+    assert found["results.probability_floor"] == 0.1
 
 
-@pytest.mark.parametrize(("key", "value"), sorted(MARKED.items()))
-def test_each_marked_setting_changes_the_digest(key: str, value: object) -> None:
-    changed = Settings(inference=InferenceSettings(**{key: value}))  # type: ignore[arg-type]
-    assert settings_digest(changed) != settings_digest(Settings())
+@pytest.mark.parametrize(("section", "key", "value"), MARKED)
+def test_each_marked_setting_changes_the_digest(section: str, key: str, value: object) -> None:
+    assert settings_digest(_changed(section, key, value)) != settings_digest(Settings())
 
 
 def test_an_unmarked_setting_leaves_the_digest() -> None:

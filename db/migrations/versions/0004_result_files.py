@@ -61,7 +61,15 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum("segmentation", "report", name="resultfilekind", native_enum=False, length=24),
+            sa.Enum(
+                "segmentation",
+                "binary_segmentation",
+                "annotations",
+                "report",
+                name="resultfilekind",
+                native_enum=False,
+                length=24,
+            ),
             nullable=False,
         ),
         sa.Column("path", sa.String(), nullable=False),

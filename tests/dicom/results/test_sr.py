@@ -1,5 +1,5 @@
-"""The structured report: conformance, what highdicom reads back, references, regions in slide
-coordinates, provenance and deterministic identity."""
+"""The structured report: conformance, what highdicom reads back, references, foci in slide
+coordinates, readable values, provenance and deterministic identity."""
 
 from pathlib import Path
 
@@ -7,13 +7,14 @@ import highdicom as hd
 import numpy as np
 import pytest
 from pydicom import dcmread
+from pydicom.dataset import Dataset
 from pydicom.uid import Comprehensive3DSRStorage
 
-from dicom.hot_regions import HotRegion
 from dicom.provenance import ResultIdentity
 from dicom.result_codes import PATHOLOGY
 from dicom.result_errors import ResultWriteError
 from dicom.sr import SlideFindings, write_report
+from dicom.sr_groups import pixel_spacing_mm
 from tests.dicom.conformance import assert_dcentvfy_clean, assert_dciodvfy_clean
 from tests.dicom.results.writing import (
     ANALYSIS_TIME,
@@ -28,6 +29,16 @@ def read_report(path: Path) -> hd.sr.MeasurementReport:
     document = hd.sr.srread(path)
     assert document.SOPClassUID == Comprehensive3DSRStorage
     return hd.sr.MeasurementReport.from_sequence(document.content)
+
+
+def content_items(report: Dataset) -> list[Dataset]:
+    """Every content item of a report, depth first, as stored (not as highdicom rebuilds it)."""
+    items, pending = [], list(report.ContentSequence)
+    while pending:
+        item = pending.pop()
+        items.append(item)
+        pending.extend(item.get("ContentSequence", []))
+    return items
 
 
 def slide_group(path: Path) -> hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations:
@@ -101,6 +112,7 @@ def test_algorithm_is_the_device_observer_and_the_specimen_the_subject(
     (observer,) = report.get_observer_contexts()
     values = {item.name.meaning: item.value for item in observer}
     assert values["Device Observer Name"] == "PathSentry DeepLab v3 R50"
+    assert values["Device Observer Model Name"] == "PathSentry DeepLab v3 R50"
     assert values["Device Observer UID"] == result.identity.device_uid
     (subject,) = report.get_subject_contexts()
     specimen = source.map_level.SpecimenDescriptionSequence[0]
@@ -115,25 +127,88 @@ def test_algorithm_identification_carries_k_threshold_and_weights(result: Writte
         assert parameter in text
 
 
-def test_hot_regions_are_polygons_in_slide_coordinates(
+def test_foci_are_polygons_in_slide_coordinates_with_area_and_probabilities(
     source: SourceSlide, result: WrittenResult
 ) -> None:
     groups = read_report(result.sr_path).get_planar_roi_measurement_groups()
-    assert len(groups) == len(result.findings.regions) == 3
+    assert len(groups) == len(result.findings.foci) >= 1
     to_pixels = hd.spatial.ReferenceToImageTransformer.for_image(
         source.map_level, for_total_pixel_matrix=True
     )
-    for group, region in zip(groups, result.findings.regions, strict=True):
+    spacing = pixel_spacing_mm(source.map_level)
+    for group, focus in zip(groups, result.findings.foci, strict=True):
         roi = group.roi
         assert roi is not None and roi.graphic_type == hd.sr.GraphicTypeValues3D.POLYGON
         assert roi.ReferencedFrameOfReferenceUID == source.map_level.FrameOfReferenceUID
         corners = to_pixels(roi.value)[:, :2]
         # Coordinates are stored as 32-bit floats: millimetres with about 7 digits.
-        np.testing.assert_allclose(corners, np.array(region.outline()), atol=0.01)
-        mean, peak = group.get_measurements()
-        assert mean.value == pytest.approx(region.mean_probability)
-        assert peak.value == pytest.approx(region.peak_probability)
-        assert (mean.derivation.meaning, peak.derivation.meaning) == ("Mean", "Maximum")
+        np.testing.assert_allclose(corners, np.array(focus.outline), atol=0.01)
+        area, peak, mean = group.get_measurements()
+        assert area.name.meaning == "Area" and area.unit.value == "mm2"
+        assert area.value == pytest.approx(focus.area_mm2(spacing))
+        assert peak.value == pytest.approx(focus.peak_probability)
+        assert mean.value == pytest.approx(focus.mean_probability)
+        assert (peak.derivation.meaning, mean.derivation.meaning) == ("Maximum", "Mean")
+
+
+def test_slide_score_says_how_it_was_derived(result: WrittenResult) -> None:
+    (probability,) = slide_group(result.sr_path).get_measurements()
+    assert probability.derivation.meaning == "Mean"
+    assert probability.method.meaning == "Mean of the 1000 highest pixel probabilities"
+
+
+def test_probabilities_show_three_decimals_and_keep_their_full_value(
+    tmp_path: Path, source: SourceSlide, result: WrittenResult
+) -> None:
+    findings = SlideFindings(0.99999803125858)
+    path = write_report(
+        tmp_path, source.map_level, result.segmentations, findings, result.identity, ANALYSIS_TIME
+    ).path
+    (measured,) = [
+        item.MeasuredValueSequence[0]
+        for item in content_items(dcmread(path))
+        if item.ValueType == "NUM" and item.ConceptNameCodeSequence[0].CodeValue == "111047"
+    ]
+    assert str(measured.NumericValue) == "1.000"
+    assert measured.FloatingPointValue == 0.99999803125858
+    (probability,) = slide_group(path).get_measurements()
+    assert probability.value == 0.99999803125858
+
+
+def test_algorithm_parameters_appear_once(result: WrittenResult) -> None:
+    assert len(result.findings.foci) >= 1
+    text = dcmread(result.sr_path).to_json()
+    assert text.count("top_k=1000") == 1
+    items = content_items(dcmread(result.sr_path))
+    named = [item.ConceptNameCodeSequence[0].CodeMeaning for item in items]
+    assert named.count("Algorithm Parameters") == len(algorithm().parameters)
+    # Each focus still names the algorithm (and its version) that found it.
+    assert named.count("Algorithm Version") == 1 + len(result.findings.foci)
+
+
+def test_every_container_is_separate(result: WrittenResult) -> None:
+    report = dcmread(result.sr_path)
+    containers = [report, *(i for i in content_items(report) if i.ValueType == "CONTAINER")]
+    assert len(containers) >= 4
+    assert {item.ContinuityOfContent for item in containers} == {"SEPARATE"}
+
+
+@pytest.mark.parametrize(
+    ("score", "description"),
+    [
+        (0.98123, "AI: suspicious, p=0.98 (unverified)"),
+        (0.5, "AI: suspicious, p=0.50 (unverified)"),
+        (0.031, "AI: not suspicious, p=0.03 (unverified)"),
+    ],
+)
+def test_series_description_carries_the_triage_and_the_score(
+    tmp_path: Path, source: SourceSlide, result: WrittenResult, score: float, description: str
+) -> None:
+    findings = SlideFindings(score)
+    path = write_report(
+        tmp_path, source.map_level, result.segmentations, findings, result.identity, ANALYSIS_TIME
+    ).path
+    assert dcmread(path, stop_before_pixels=True).SeriesDescription == description
 
 
 def test_report_carries_contributing_equipment_and_analysis_time(result: WrittenResult) -> None:
@@ -194,10 +269,3 @@ def test_a_report_without_regions_is_valid(
     ).path
     assert read_report(path).get_planar_roi_measurement_groups() == []
     assert_dciodvfy_clean(path)
-
-
-def test_region_outline_is_closed() -> None:
-    region = HotRegion(4, 8, 16, 32, 0.5, 5.5, 9.5, 0.9)
-    outline = region.outline()
-    assert outline[0] == outline[-1] == (4.0, 8.0)
-    assert outline[2] == (20.0, 40.0)

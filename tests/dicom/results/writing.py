@@ -1,5 +1,5 @@
-"""Test results made in code: a small real slide (4 levels, tiles of 256), a probability map on
-its level 2, and the SEG and SR written from them."""
+"""Test results made in code: a small real slide (4 levels, tiles of 256), probability maps on
+its level 2 (a blob and ramp; three separate lesions), and the SEG, SR and ANN written from them."""
 
 import datetime
 from dataclasses import dataclass
@@ -9,7 +9,8 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from dicom.export.delivery import Delivery
-from dicom.hot_regions import hottest_regions
+from dicom.foci import find_foci
+from dicom.focus_annotations import write_focus_annotations
 from dicom.provenance import Algorithm, ResultIdentity
 from dicom.seg import SegmentationOptions, write_segmentation
 from dicom.source_levels import read_source_levels
@@ -109,8 +110,8 @@ def write_result(
     options: SegmentationOptions | None = None,
 ) -> WrittenResult:
     probability = probability_map(*_shape(source.map_level))
-    regions = tuple(hottest_regions(probability, count=3, cell=32))
-    findings = SlideFindings(top_k_score(probability), regions)
+    foci = tuple(find_foci(probability, threshold=0.5, count=3))
+    findings = SlideFindings(top_k_score(probability), foci)
     options = options or SegmentationOptions(tile_size=SEG_TILE)
     segmentations = write_segmentation(
         folder, probability, source.levels, identity, ANALYSIS_TIME, options
@@ -131,3 +132,77 @@ def write_source(folder: Path, seed: int = 11, case: str = "R-1") -> SourceSlide
     identity = synthetic_identity(seed, case=case, kind="results")
     paths = write_pyramid(folder, ShapesRenderer(spec.width, spec.height), spec, identity)
     return SourceSlide(folder, paths, read_source_levels(paths))
+
+
+@dataclass(frozen=True)
+class Lesion:
+    """A disc of malignancy on the map: centre (column, row) and radius in map pixels."""
+
+    column: float
+    row: float
+    radius: float
+
+    def mask(self, rows: int, columns: int) -> np.ndarray:
+        row, column = np.mgrid[0:rows, 0:columns]
+        inside: np.ndarray = (column + 0.5 - self.column) ** 2 + (
+            row + 0.5 - self.row
+        ) ** 2 <= self.radius**2
+        return inside
+
+
+# Three separate lesions of different size on the 512 x 384 map of `write_source`'s level 2.
+LESIONS = (Lesion(100, 90, 30), Lesion(380, 120, 18), Lesion(250, 300, 12))
+
+
+def lesion_map(rows: int, columns: int, peak: float = 0.97) -> np.ndarray:
+    """Each lesion at `peak` inside, falling off smoothly outside (a halo of small values),
+    on a background of low noise."""
+    rng = np.random.default_rng(5)
+    probability = rng.uniform(0.0, 0.04, (rows, columns))
+    row, column = np.mgrid[0:rows, 0:columns]
+    for lesion in LESIONS:
+        distance = np.hypot(column + 0.5 - lesion.column, row + 0.5 - lesion.row) - lesion.radius
+        falloff = peak * np.exp(-np.maximum(distance, 0.0) / 4.0)
+        probability = np.maximum(probability, falloff)
+    return probability.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class LesionResult:
+    """Everything written for the three-lesion map: SEG (with a floor), SR, foci annotations."""
+
+    probability: np.ndarray
+    findings: SlideFindings
+    segmentations: list[WrittenFile]
+    report: WrittenFile
+    annotations: WrittenFile
+
+    @property
+    def seg_paths(self) -> list[Path]:
+        return [file.path for file in self.segmentations]
+
+    @property
+    def sr_path(self) -> Path:
+        return self.report.path
+
+    @property
+    def ann_path(self) -> Path:
+        return self.annotations.path
+
+
+def write_lesion_result(
+    folder: Path, source: SourceSlide, identity: ResultIdentity, floor: float = 0.1
+) -> LesionResult:
+    probability = lesion_map(*_shape(source.map_level))
+    foci = tuple(find_foci(probability, identity.algorithm.threshold, count=5))
+    findings = SlideFindings(top_k_score(probability), foci)
+    options = SegmentationOptions(tile_size=SEG_TILE, floor=floor)
+    segmentations = write_segmentation(
+        folder, probability, source.levels, identity, ANALYSIS_TIME, options
+    )
+    report = write_report(
+        folder, source.map_level, segmentations, findings, identity, ANALYSIS_TIME
+    )
+    annotations = write_focus_annotations(folder, source.map_level, foci, identity, ANALYSIS_TIME)
+    assert annotations is not None
+    return LesionResult(probability, findings, segmentations, report, annotations)

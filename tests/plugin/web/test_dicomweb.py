@@ -87,7 +87,7 @@ def test_studies_are_found_by_their_keys(held: Held) -> None:
     ):
         found = client.search_for_studies(search_filters=search)
         assert [study["0020000D"]["Value"][0] for study in found] == [held.study], search
-        assert set(found[0]["00080061"]["Value"]) == {"SM", "SEG", "SR"}
+        assert set(found[0]["00080061"]["Value"]) == {"SM", "SEG", "ANN", "SR"}
     assert client.search_for_studies(search_filters={"PatientID": "nobody"}) == []
     assert client.search_for_studies(search_filters={"StudyDate": "19000101-19001231"}) == []
 
@@ -96,7 +96,7 @@ def test_series_and_instances_of_the_slide_and_its_results(held: Held) -> None:
     client = held.client()
     series = client.search_for_series(held.study)
     modalities = {item["00080060"]["Value"][0]: item for item in series}
-    assert set(modalities) == {"SM", "SEG", "SR"}
+    assert set(modalities) == {"SM", "SEG", "ANN", "SR"}
     assert modalities["SM"]["0020000E"]["Value"] == [held.series]
     segs = client.search_for_series(held.study, search_filters={"Modality": "SEG"})
     assert [item["00080060"]["Value"][0] for item in segs] == ["SEG"]

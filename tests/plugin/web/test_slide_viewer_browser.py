@@ -120,9 +120,10 @@ def test_the_foci_of_the_report_are_listed_and_a_click_zooms_to_one(
 ) -> None:
     for page, errors, _ in _open_case(settings, database, token_of[Role.VIEWER], case_id):
         viewer = page.locator(".slide-viewer")
-        expect(viewer).to_have_attribute("data-foci", "5", timeout=20_000)
-        expect(page.locator(".foci button")).to_have_count(5)
-        expect(page.locator(".foci button").first).to_contain_text("Hot region 1 · peak ")
+        expect(viewer).to_have_attribute("data-foci", re.compile("^[1-9]"), timeout=20_000)
+        count = int(viewer.get_attribute("data-foci") or 0)
+        expect(page.locator(".foci button")).to_have_count(count)
+        expect(page.locator(".foci button").first).to_contain_text("Focus 1 · peak ")
         scale = page.locator(".slide-viewer .-inner")  # the scale bar (OpenLayers, unnamed)
         overview = _settled(page)
         before, width = scale.inner_text(), _width(scale)

@@ -108,6 +108,11 @@ class Engine:
             )
         return cls(model, options)
 
+    @property
+    def fixed_shapes(self) -> bool:
+        """Whether every batch is padded to one shape (cuDNN autotuning, compiled models)."""
+        return self.options.compile or any(device.type == "cuda" for device in self.devices)
+
     def warm_up(self) -> None:
         """Run one batch on every replica (compilation, cuDNN's kernel choice) before timing."""
         with torch.inference_mode():
@@ -176,7 +181,9 @@ class Engine:
         tiles: Sequence[Tile],
         report: ProgressCallback,
     ) -> tuple[list[StitchedSlide], float, float]:
-        plan = ReadPlan(source, geometry.grid, self.layout, tiles, self.options.batch_size)
+        plan = ReadPlan(
+            source, geometry.grid, self.layout, tiles, self.options.batch_size, self.fixed_shapes
+        )
         batches_per_read = math.ceil(self.options.reader_threads / self.options.batch_size)
         depth = batches_per_read + len(self.replicas) + 1
         pin = self.devices[0].type == "cuda"

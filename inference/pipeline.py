@@ -29,7 +29,7 @@ GEOMETRY_COLUMNS = 6  # kept x, kept y, valid width, valid height, offset x, off
 
 @dataclass(frozen=True)
 class TileBatch:
-    """Tiles ready for the model; rows of `pixels` past len(tiles) are white filler."""
+    """Tiles ready for the model; rows of `pixels` past len(tiles) (if any) are white filler."""
 
     tiles: list[Tile]
     pixels: torch.Tensor
@@ -58,6 +58,9 @@ class ReadPlan:
     layout: TileLayout
     tiles: Sequence[Tile]
     batch_size: int
+    # Fill the last batch up to batch_size with white tiles: only where one fixed shape pays
+    # off (CUDA with cuDNN's autotuning, compiled models); elsewhere filler is wasted work.
+    pad_last_batch: bool = False
 
 
 class BatchProducer:
@@ -144,7 +147,7 @@ class BatchProducer:
     def _submit(
         self, pool: ThreadPoolExecutor, tiles: list[Tile]
     ) -> tuple[TileBatch, list[Future[None]]]:
-        size = self._plan.batch_size
+        size = self._plan.batch_size if self._plan.pad_last_batch else len(tiles)
         pixels = torch.empty(
             (size, self._side, self._side, 3), dtype=torch.uint8, pin_memory=self._pin
         )

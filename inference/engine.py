@@ -23,15 +23,17 @@ from inference.devices import device_name, precision_name, resolve_devices, reso
 from inference.errors import InferenceError, NoTissueError
 from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
 from inference.pipeline import BatchProducer, ReadPlan
+from inference.reading import announce_reads
 from inference.replica import Replica
 from inference.results import ProbabilityMap, SlideInference, SlideStatistics, StageTimings
-from inference.source import RegionSource
+from inference.source import ReducingSource, RegionSource
 from inference.stitching import StitchedSlide, merge
 from inference.tiling import (
     Tile,
     TileLayout,
     choose_analysis_grid,
     choose_map_level,
+    reduce_in_decoder,
     tile_grid,
     tiles_on_tissue,
 )
@@ -167,9 +169,11 @@ class Engine:
 
     def _plan(self, source: RegionSource) -> SlideGeometry:
         levels = source.levels
-        grid = choose_analysis_grid(
-            levels, self.model.config.analysis_spacing_um, self.options.spacing_tolerance
-        )
+        spacing, tolerance = self.model.config.analysis_spacing_um, self.options.spacing_tolerance
+        grid = choose_analysis_grid(levels, spacing, tolerance)
+        if isinstance(source, ReducingSource):
+            reductions = source.decode_reductions(grid.level)
+            grid = reduce_in_decoder(grid, levels[grid.level], reductions, spacing, tolerance)
         map_grid = choose_map_level(levels, grid.spacing_um, self.options.map_spacing_um)
         log.debug("analysis grid %s, map %s", grid, map_grid)
         return SlideGeometry(grid, map_grid, self.layout, self.options.top_k)
@@ -188,6 +192,7 @@ class Engine:
         depth = batches_per_read + len(self.replicas) + 1
         pin = self.devices[0].type == "cuda"
         progress = _Progress(len(tiles), report)
+        announce_reads(source, geometry.grid, self.layout, tiles)
         with BatchProducer(plan, self.options.reader_threads, depth, pin) as producer:
             first = DeviceRun(self.replicas[0], producer, geometry, progress.advance)
             others = [
@@ -204,6 +209,7 @@ class Engine:
                 producer.close()
                 for worker in others:
                     worker.join()
+                announce_reads(source, geometry.grid, self.layout, [])
         shares = [first, *(worker.share for worker in others)]
         failed = [share for share in shares if share.error is not None]
         if failed:
@@ -232,6 +238,7 @@ class Engine:
             analysis_level=grid.level,
             analysis_spacing_um=grid.spacing_um,
             resampled=grid.resampled,
+            decode_reduction=grid.reduction,
             top_k_pixels=len(stitched.top_values),
             devices=tuple(device_name(device) for device in self.devices),
             precision=precision_name(self.precision),

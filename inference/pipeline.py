@@ -21,7 +21,7 @@ import torch
 from inference.errors import InferenceError
 from inference.reading import BACKGROUND, read_window_into
 from inference.source import RegionSource
-from inference.tiling import AnalysisGrid, Size, Tile, TileLayout, read_side, read_window
+from inference.tiling import AnalysisGrid, Tile, TileLayout, read_side, read_window
 
 _POLL_S = 0.1
 GEOMETRY_COLUMNS = 6  # kept x, kept y, valid width, valid height, offset x, offset y
@@ -72,8 +72,7 @@ class BatchProducer:
         self._depth = depth
         self._pin = pin_memory
         self._side = read_side(plan.grid, plan.layout)
-        level = plan.source.levels[plan.grid.level]
-        self._bounds = Size(level.width, level.height)
+        self._bounds = plan.grid.read_bounds(plan.source.levels[plan.grid.level])
         self._queue: queue.Queue[_Item] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -172,8 +171,9 @@ class BatchProducer:
         kept = tile.kept
         row[:] = (kept.origin.x, kept.origin.y, kept.size.width, kept.size.height, *window.offset)
         what = f"tile {tile.index} (kept area at {kept.origin.x}, {kept.origin.y})"
+        grid = self._plan.grid
         read_window_into(
-            self._plan.source, self._plan.grid.level, window.region, self._bounds, slot, what
+            self._plan.source, grid.level, window.region, self._bounds, slot, what, grid.reduction
         )
         with self._lock:
             self._reading_s += time.perf_counter() - started

@@ -115,6 +115,15 @@ class Engine:
         """Whether every batch is padded to one shape (cuDNN autotuning, compiled models)."""
         return self.options.compile or any(device.type == "cuda" for device in self.devices)
 
+    def reading_plan(self, source: RegionSource) -> ReadPlan:
+        """What `run` would read of a slide: its grid and the tiles on tissue (benchmarks)."""
+        geometry = self._plan(source)
+        tissue = self._tissue(source)
+        all_tiles = tile_grid(geometry.grid.size, self.layout)
+        tiles = tiles_on_tissue(all_tiles, tissue.mask, tissue.spacing_um, geometry.grid.spacing_um)
+        batch = self.options.batch_size
+        return ReadPlan(source, geometry.grid, self.layout, tiles, batch, self.fixed_shapes)
+
     def warm_up(self) -> None:
         """Run one batch on every replica (compilation, cuDNN's kernel choice) before timing."""
         with torch.inference_mode():

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from inference.errors import TileReadError
-from inference.source import AnnouncedReadsSource, ReducingSource, RegionSource
+from inference.source import AnnouncedReadsSource, ReducingSource, RegionBox, RegionSource
 from inference.tiling import AnalysisGrid, Region, Size, Tile, TileLayout, read_window
 
 # Beyond the scanned area is empty glass, which scanners show white; padding with it
@@ -64,12 +64,19 @@ def announce_reads(
     source: RegionSource, grid: AnalysisGrid, layout: TileLayout, tiles: Sequence[Tile]
 ) -> None:
     """Tell a source that can use it which regions the tiles will read ([] tiles: none more)."""
-    if not isinstance(source, AnnouncedReadsSource):
-        return
+    if isinstance(source, AnnouncedReadsSource):
+        boxes = read_boxes(source, grid, layout, tiles)
+        source.expect_regions(grid.level, grid.reduction, boxes)
+
+
+def read_boxes(
+    source: RegionSource, grid: AnalysisGrid, layout: TileLayout, tiles: Sequence[Tile]
+) -> list[RegionBox]:
+    """The regions of the grid's level (as decoded) that the tiles read, clipped to it."""
     bounds = grid.read_bounds(source.levels[grid.level])
     boxes = []
     for tile in tiles:
         inside = read_window(grid, layout, tile).region.clipped(bounds)
         if inside is not None:
             boxes.append((inside.origin.x, inside.origin.y, inside.size.width, inside.size.height))
-    source.expect_regions(grid.level, grid.reduction, boxes)
+    return boxes

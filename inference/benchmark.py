@@ -81,6 +81,7 @@ class BenchResult:
     resampled: bool
     tissue_megapixels: float
     tiles: int
+    forwarded_tiles: int  # tiles through the model: the last batch is padded only if it pays
     gflop_per_tile: float
     engine_seconds: float
     model_seconds: float
@@ -95,6 +96,8 @@ class BenchResult:
     fraction_of_peak: float | None
     reading_s: float
     starved_s: float
+    # 1 - starved / engine seconds: the share of the run the model was not waiting for tiles.
+    fed_fraction: float
     reading_megapixels_per_core_s: float
     reading_tiles_per_core_s: float
     cores_per_h100: float
@@ -232,6 +235,7 @@ def _figures(
         resampled=statistics.resampled,
         tissue_megapixels=tissue_mp,
         tiles=tiles,
+        forwarded_tiles=forwarded,
         gflop_per_tile=flops / 1e9,
         engine_seconds=engine_s,
         model_seconds=model_s,
@@ -246,6 +250,7 @@ def _figures(
         fraction_of_peak=engine_tflops / peak if peak else None,
         reading_s=statistics.timings.reading_s,
         starved_s=statistics.timings.starved_s,
+        fed_fraction=1 - statistics.timings.starved_s / engine_s,
         reading_megapixels_per_core_s=reading.megapixels_per_core_s,
         reading_tiles_per_core_s=reading.tiles_per_core_s,
         cores_per_h100=reading.cores_per_h100,

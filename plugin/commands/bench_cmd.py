@@ -123,7 +123,8 @@ def _show(result: BenchResult, path: Path) -> None:
     console.print(f"  engine     {result.tissue_megapixels_per_s:10.1f} tissue MP/s")
     console.print(f"  engine     {result.engine_tflops:10.2f} TFLOP/s")
     console.print(f"  bare model {result.model_tflops:10.2f} TFLOP/s")
-    console.print(f"  efficiency {result.efficiency:10.3f} (starved {result.starved_s:.2f} s)")
+    console.print(f"  efficiency {result.efficiency:10.3f}")
+    console.print(f"  fed        {result.fed_fraction:10.3f} (starved {result.starved_s:.2f} s)")
     if result.fraction_of_peak is not None:
         console.print(f"  of peak    {result.fraction_of_peak:10.1%}")
     console.print(

@@ -21,7 +21,7 @@ import torch
 from inference.errors import InferenceError
 from inference.reading import BACKGROUND, read_window_into
 from inference.source import RegionSource
-from inference.tiling import AnalysisGrid, Size, Tile, TileLayout, read_side, read_window
+from inference.tiling import AnalysisGrid, Tile, TileLayout, read_side, read_window
 
 _POLL_S = 0.1
 GEOMETRY_COLUMNS = 6  # kept x, kept y, valid width, valid height, offset x, offset y
@@ -29,7 +29,7 @@ GEOMETRY_COLUMNS = 6  # kept x, kept y, valid width, valid height, offset x, off
 
 @dataclass(frozen=True)
 class TileBatch:
-    """Tiles ready for the model; rows of `pixels` past len(tiles) are white filler."""
+    """Tiles ready for the model; rows of `pixels` past len(tiles) (if any) are white filler."""
 
     tiles: list[Tile]
     pixels: torch.Tensor
@@ -58,6 +58,9 @@ class ReadPlan:
     layout: TileLayout
     tiles: Sequence[Tile]
     batch_size: int
+    # Fill the last batch up to batch_size with white tiles: only where one fixed shape pays
+    # off (CUDA with cuDNN's autotuning, compiled models); elsewhere filler is wasted work.
+    pad_last_batch: bool = False
 
 
 class BatchProducer:
@@ -69,8 +72,7 @@ class BatchProducer:
         self._depth = depth
         self._pin = pin_memory
         self._side = read_side(plan.grid, plan.layout)
-        level = plan.source.levels[plan.grid.level]
-        self._bounds = Size(level.width, level.height)
+        self._bounds = plan.grid.read_bounds(plan.source.levels[plan.grid.level])
         self._queue: queue.Queue[_Item] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -144,7 +146,7 @@ class BatchProducer:
     def _submit(
         self, pool: ThreadPoolExecutor, tiles: list[Tile]
     ) -> tuple[TileBatch, list[Future[None]]]:
-        size = self._plan.batch_size
+        size = self._plan.batch_size if self._plan.pad_last_batch else len(tiles)
         pixels = torch.empty(
             (size, self._side, self._side, 3), dtype=torch.uint8, pin_memory=self._pin
         )
@@ -169,8 +171,9 @@ class BatchProducer:
         kept = tile.kept
         row[:] = (kept.origin.x, kept.origin.y, kept.size.width, kept.size.height, *window.offset)
         what = f"tile {tile.index} (kept area at {kept.origin.x}, {kept.origin.y})"
+        grid = self._plan.grid
         read_window_into(
-            self._plan.source, self._plan.grid.level, window.region, self._bounds, slot, what
+            self._plan.source, grid.level, window.region, self._bounds, slot, what, grid.reduction
         )
         with self._lock:
             self._reading_s += time.perf_counter() - started

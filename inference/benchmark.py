@@ -1,9 +1,10 @@
-"""Engine against bare model, side by side on one device: throughput, TFLOP/s, efficiency.
+"""Engine against bare model, side by side on one device, on a slide read from its files.
 
-The slide is made in memory (glass with an ellipse of textured tissue), so the figures
-measure tiling, transfer, the model and stitching, not a codec. On CUDA the model is the
-paper's (DeepLab v3 ResNet-50, output stride 8, bfloat16, 2200/2000 tiles); on the CPU a
-small one, so that the benchmark ends in a minute or two.
+The engine reads the slide it is given (the command opens one from DICOM files, so the
+figures include reading and JPEG decoding); the bare model runs the same batches on random
+tiles. Reading is also measured alone, in CPU seconds, which gives the CPU cores needed to
+feed one GPU at the DESIGN's target (about 144 input megapixels per second for DeepLab v3
+ResNet-50 at output stride 8 on an H100 at 45 % of its bfloat16 peak).
 """
 
 import math
@@ -14,14 +15,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 
+from inference.batches import BatchProducer
 from inference.devices import device_name, precision_name
 from inference.engine import Engine, EngineOptions
-from inference.memory_source import ArraySource
-from inference.model import LoadedModel, ModelConfig, build_model, forward_flops
+from inference.model import LoadedModel, forward_flops
+from inference.reading import announce_reads
 from inference.results import SlideInference
+from inference.source import RegionSource
 
 # Dense bfloat16/float16 tensor-core peaks (TFLOP/s) from the vendors' data sheets.
 PEAK_TFLOPS = {
@@ -33,19 +35,31 @@ PEAK_TFLOPS = {
     "A100": 312.0,
     "L40S": 362.0,
 }
-_ROWS = 1024
+# Input megapixels per second one H100 consumes running ResNet-50 OS8 at the target (DESIGN).
+H100_INPUT_MEGAPIXELS_PER_S = 144.0
 
 
 @dataclass(frozen=True)
 class BenchPlan:
-    """What is measured: the model, how the engine runs it, the slide's size, repetitions."""
+    """What is measured: the model, how the engine runs it, repetitions, CPU threads."""
 
-    model: ModelConfig
+    model: LoadedModel
     options: EngineOptions
-    slide_width: int
-    slide_height: int
     repeats: int = 3
     intra_op_threads: int | None = None
+
+
+@dataclass(frozen=True)
+class ReadingFigures:
+    """Reading and decoding alone: every tile of the plan into batches, no model."""
+
+    tiles: int
+    input_megapixels: float
+    wall_s: float
+    cpu_s: float
+    megapixels_per_core_s: float
+    tiles_per_core_s: float
+    cores_per_h100: float
 
 
 @dataclass(frozen=True)
@@ -62,9 +76,12 @@ class BenchResult:
     batch_size: int
     reader_threads: int
     intra_op_threads: int
-    slide_megapixels: float
+    source: str
+    decode_reduction: int
+    resampled: bool
     tissue_megapixels: float
     tiles: int
+    forwarded_tiles: int  # tiles through the model: the last batch is padded only if it pays
     gflop_per_tile: float
     engine_seconds: float
     model_seconds: float
@@ -77,79 +94,79 @@ class BenchResult:
     model_tflops: float
     peak_tflops: float | None
     fraction_of_peak: float | None
+    reading_s: float
     starved_s: float
+    # 1 - starved / engine seconds: the share of the run the model was not waiting for tiles.
+    fed_fraction: float
+    reading_megapixels_per_core_s: float
+    reading_tiles_per_core_s: float
+    cores_per_h100: float
     torch_version: str
-    source: str = "in-memory synthetic slide (no decoding)"
 
 
-def default_plan(device: torch.device, batch_size: int | None = None) -> BenchPlan:
-    """The paper's model and tiles on CUDA; a small model and tiles on the CPU."""
-    if device.type == "cuda":
-        options = EngineOptions(
-            batch_size=batch_size or 4,
-            device=str(device),
-            precision="bfloat16",
-            reader_threads=8,
-        )
-        return BenchPlan(ModelConfig(), options, 24000, 20000, repeats=2)
-    model = ModelConfig.for_stride(8, depth=18, width=16, aspp_channels=64, name="bench-small")
-    options = EngineOptions(
-        tile_size=512,
-        tile_keep=448,
-        batch_size=batch_size or 4,
-        device="cpu",
-        precision="float32",
-        reader_threads=1,
-    )
-    # One core reads while the others compute; on a CPU, reading overlaps the model only
-    # if the model leaves it a core (OpenMP regions stall whenever a thread is preempted).
-    threads = max(1, (os.cpu_count() or 2) - options.reader_threads)
-    return BenchPlan(model, options, 4480, 3584, repeats=5, intra_op_threads=threads)
+def default_threads(options: EngineOptions) -> int | None:
+    """Torch's threads on a CPU: one core is left to the readers (None on CUDA)."""
+    if options.device.startswith("cuda"):
+        return None
+    # On a CPU, reading overlaps the model only if the model leaves it a core (OpenMP
+    # regions stall whenever one of their threads is preempted).
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
-def run_benchmark(plan: BenchPlan) -> BenchResult:
+def run_benchmark(plan: BenchPlan, source: RegionSource, source_name: str) -> BenchResult:
     """Time the engine on the slide and the bare model on as many tiles, alternately."""
     before = torch.get_num_threads()
     if plan.intra_op_threads is not None:
         torch.set_num_threads(plan.intra_op_threads)
     try:
-        return _measure(plan)
+        return _measure(plan, source, source_name)
     finally:
         torch.set_num_threads(before)
 
 
-def _measure(plan: BenchPlan) -> BenchResult:
-    torch.manual_seed(0)
-    engine = Engine(LoadedModel(build_model(plan.model), plan.model), plan.options)
-    source = ArraySource.pyramid(
-        bench_image(plan.slide_height, plan.slide_width), plan.model.analysis_spacing_um, 8
+def measure_reading(engine: Engine, source: RegionSource) -> ReadingFigures:
+    """Read every tile the engine would read, with its reader threads, and no model."""
+    plan = engine.reading_plan(source)
+    threads = engine.options.reader_threads
+    announce_reads(source, plan.grid, plan.layout, plan.tiles)
+    cpu, wall = time.process_time(), time.perf_counter()
+    try:
+        with BatchProducer(
+            plan, threads, math.ceil(threads / plan.batch_size) + 1, False
+        ) as reader:
+            while reader.get() is not None:
+                pass
+    finally:
+        announce_reads(source, plan.grid, plan.layout, [])
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    megapixels = len(plan.tiles) * plan.layout.size**2 / 1e6
+    per_core = megapixels / cpu if cpu > 0 else math.inf
+    return ReadingFigures(
+        tiles=len(plan.tiles),
+        input_megapixels=megapixels,
+        wall_s=wall,
+        cpu_s=cpu,
+        megapixels_per_core_s=per_core,
+        tiles_per_core_s=len(plan.tiles) / cpu if cpu > 0 else math.inf,
+        cores_per_h100=H100_INPUT_MEGAPIXELS_PER_S / per_core,
     )
+
+
+def _measure(plan: BenchPlan, source: RegionSource, source_name: str) -> BenchResult:
+    torch.manual_seed(0)
+    engine = Engine(plan.model, plan.options)
     engine.warm_up()
+    reading = measure_reading(engine, source)  # also warms the files' pages
     result = engine.run(source)  # warm: allocator, pinned memory, thread start-up
-    tiles = result.statistics.tiles
     engine_times, model_times = [], []
     for _ in range(plan.repeats):
-        model_times.append(_time_model(engine, tiles))
+        model_times.append(_time_model(engine, result.statistics.tiles))
         started = time.perf_counter()
         result = engine.run(source)
         engine_times.append(time.perf_counter() - started)
-    return _figures(plan, engine, result, min(engine_times), min(model_times))
-
-
-def bench_image(height: int, width: int, seed: int = 0) -> np.ndarray:
-    """White glass with an ellipse of blotchy H&E-coloured tissue, built a band at a time."""
-    rng = np.random.default_rng(seed)
-    cell = 16
-    coarse = rng.random((height // cell + 1, width // cell + 1, 3), dtype=np.float32)
-    image = np.empty((height, width, 3), dtype=np.uint8)
-    cols = (np.arange(width) - width / 2) / (width * 0.45)
-    for top in range(0, height, _ROWS):
-        rows = np.arange(top, min(top + _ROWS, height))
-        texture = coarse[rows // cell][:, np.arange(width) // cell]
-        band = np.array([150, 70, 140], dtype=np.float32) + 70 * texture
-        inside = ((rows - height / 2) / (height * 0.45))[:, None] ** 2 + cols[None, :] ** 2 < 1
-        image[rows[0] : rows[-1] + 1] = np.where(inside[..., None], band, 236).astype(np.uint8)
-    return image
+    return _figures(
+        plan, engine, result, (min(engine_times), min(model_times)), reading, source_name
+    )
 
 
 def device_slug(device: torch.device) -> str:
@@ -159,47 +176,66 @@ def device_slug(device: torch.device) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+def _batch_sizes(engine: Engine, tiles: int) -> list[int]:
+    """The batches the engine runs for `tiles` tiles (the last one padded only if it pads)."""
+    batch = engine.options.batch_size
+    sizes = [batch] * (tiles // batch)
+    if tiles % batch:
+        sizes.append(batch if engine.fixed_shapes else tiles % batch)
+    return sizes
+
+
 def _time_model(engine: Engine, tiles: int) -> float:
     """Seconds of the bare forward passes for `tiles` tiles, in the engine's batches."""
     replica = engine.replicas[0]
-    batch = engine.options.batch_size
-    inputs = replica.sample_input(batch, engine.layout.size)
+    sizes = _batch_sizes(engine, tiles)
+    inputs = {size: replica.sample_input(size, engine.layout.size) for size in set(sizes)}
     with torch.inference_mode():
-        replica.forward(inputs)
+        for size in inputs:
+            replica.forward(inputs[size])
         _synchronise(replica.device)
         started = time.perf_counter()
-        for _ in range(math.ceil(tiles / batch)):
-            replica.forward(inputs)
+        for size in sizes:
+            replica.forward(inputs[size])
         _synchronise(replica.device)
     return time.perf_counter() - started
 
 
 def _figures(
-    plan: BenchPlan, engine: Engine, result: SlideInference, engine_s: float, model_s: float
+    plan: BenchPlan,
+    engine: Engine,
+    result: SlideInference,
+    seconds: tuple[float, float],
+    reading: ReadingFigures,
+    source_name: str,
 ) -> BenchResult:
+    engine_s, model_s = seconds
     statistics = result.statistics
     tiles = statistics.tiles
-    batches = math.ceil(tiles / plan.options.batch_size)
-    flops = forward_flops(engine.model.module, plan.options.tile_size)
+    forwarded = sum(_batch_sizes(engine, tiles))
+    options, config = plan.options, plan.model.config
+    flops = forward_flops(engine.model.module, options.tile_size)
     device = engine.devices[0]
-    # The bare model runs whole batches; so does the engine (its last batch is padded).
-    engine_tflops = flops * batches * plan.options.batch_size / engine_s / 1e12
+    engine_tflops = flops * forwarded / engine_s / 1e12
     peak = _peak(device)
     tissue_mp = statistics.tissue_pixels / 1e6
     return BenchResult(
         device=device_name(device),
         device_slug=device_slug(device),
         precision=precision_name(engine.precision),
-        model=f"deeplabv3-resnet{plan.model.depth} width {plan.model.width}",
-        output_stride=plan.model.output_stride,
-        tile_size=plan.options.tile_size,
-        tile_keep=plan.options.tile_keep,
-        batch_size=plan.options.batch_size,
-        reader_threads=plan.options.reader_threads,
+        model=f"{config.name}: deeplabv3-resnet{config.depth} width {config.width}",
+        output_stride=config.output_stride,
+        tile_size=options.tile_size,
+        tile_keep=options.tile_keep,
+        batch_size=options.batch_size,
+        reader_threads=options.reader_threads,
         intra_op_threads=torch.get_num_threads(),
-        slide_megapixels=plan.slide_width * plan.slide_height / 1e6,
+        source=source_name,
+        decode_reduction=statistics.decode_reduction,
+        resampled=statistics.resampled,
         tissue_megapixels=tissue_mp,
         tiles=tiles,
+        forwarded_tiles=forwarded,
         gflop_per_tile=flops / 1e9,
         engine_seconds=engine_s,
         model_seconds=model_s,
@@ -209,10 +245,15 @@ def _figures(
         tissue_megapixels_per_s=tissue_mp / engine_s,
         seconds_per_gigapixel=engine_s / tissue_mp * 1000,
         engine_tflops=engine_tflops,
-        model_tflops=flops * batches * plan.options.batch_size / model_s / 1e12,
+        model_tflops=flops * forwarded / model_s / 1e12,
         peak_tflops=peak,
         fraction_of_peak=engine_tflops / peak if peak else None,
+        reading_s=statistics.timings.reading_s,
         starved_s=statistics.timings.starved_s,
+        fed_fraction=1 - statistics.timings.starved_s / engine_s,
+        reading_megapixels_per_core_s=reading.megapixels_per_core_s,
+        reading_tiles_per_core_s=reading.tiles_per_core_s,
+        cores_per_h100=reading.cores_per_h100,
         torch_version=torch.__version__,
     )
 

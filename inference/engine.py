@@ -23,15 +23,17 @@ from inference.batches import BatchProducer, ReadPlan
 from inference.devices import device_name, precision_name, resolve_devices, resolve_precision
 from inference.errors import InferenceError, NoTissueError
 from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
+from inference.reading import announce_reads
 from inference.replica import Replica
 from inference.results import ProbabilityMap, SlideInference, SlideStatistics, StageTimings
-from inference.source import RegionSource
+from inference.source import ReducingSource, RegionSource
 from inference.stitching import StitchedSlide, merge
 from inference.tiling import (
     Tile,
     TileLayout,
     choose_analysis_grid,
     choose_map_level,
+    reduce_in_decoder,
     tile_grid,
     tiles_on_tissue,
 )
@@ -108,6 +110,20 @@ class Engine:
             )
         return cls(model, options)
 
+    @property
+    def fixed_shapes(self) -> bool:
+        """Whether every batch is padded to one shape (cuDNN autotuning, compiled models)."""
+        return self.options.compile or any(device.type == "cuda" for device in self.devices)
+
+    def reading_plan(self, source: RegionSource) -> ReadPlan:
+        """What `run` would read of a slide: its grid and the tiles on tissue (benchmarks)."""
+        geometry = self._plan(source)
+        tissue = self._tissue(source)
+        all_tiles = tile_grid(geometry.grid.size, self.layout)
+        tiles = tiles_on_tissue(all_tiles, tissue.mask, tissue.spacing_um, geometry.grid.spacing_um)
+        batch = self.options.batch_size
+        return ReadPlan(source, geometry.grid, self.layout, tiles, batch, self.fixed_shapes)
+
     def warm_up(self) -> None:
         """Run one batch on every replica (compilation, cuDNN's kernel choice) before timing."""
         with torch.inference_mode():
@@ -162,9 +178,11 @@ class Engine:
 
     def _plan(self, source: RegionSource) -> SlideGeometry:
         levels = source.levels
-        grid = choose_analysis_grid(
-            levels, self.model.config.analysis_spacing_um, self.options.spacing_tolerance
-        )
+        spacing, tolerance = self.model.config.analysis_spacing_um, self.options.spacing_tolerance
+        grid = choose_analysis_grid(levels, spacing, tolerance)
+        if isinstance(source, ReducingSource):
+            reductions = source.decode_reductions(grid.level)
+            grid = reduce_in_decoder(grid, levels[grid.level], reductions, spacing, tolerance)
         map_grid = choose_map_level(levels, grid.spacing_um, self.options.map_spacing_um)
         log.debug("analysis grid %s, map %s", grid, map_grid)
         return SlideGeometry(grid, map_grid, self.layout, self.options.top_k)
@@ -176,11 +194,14 @@ class Engine:
         tiles: Sequence[Tile],
         report: ProgressCallback,
     ) -> tuple[list[StitchedSlide], float, float]:
-        plan = ReadPlan(source, geometry.grid, self.layout, tiles, self.options.batch_size)
+        plan = ReadPlan(
+            source, geometry.grid, self.layout, tiles, self.options.batch_size, self.fixed_shapes
+        )
         batches_per_read = math.ceil(self.options.reader_threads / self.options.batch_size)
         depth = batches_per_read + len(self.replicas) + 1
         pin = self.devices[0].type == "cuda"
         progress = _Progress(len(tiles), report)
+        announce_reads(source, geometry.grid, self.layout, tiles)
         with BatchProducer(plan, self.options.reader_threads, depth, pin) as producer:
             first = DeviceRun(self.replicas[0], producer, geometry, progress.advance)
             others = [
@@ -197,6 +218,7 @@ class Engine:
                 producer.close()
                 for worker in others:
                     worker.join()
+                announce_reads(source, geometry.grid, self.layout, [])
         shares = [first, *(worker.share for worker in others)]
         failed = [share for share in shares if share.error is not None]
         if failed:
@@ -225,6 +247,7 @@ class Engine:
             analysis_level=grid.level,
             analysis_spacing_um=grid.spacing_um,
             resampled=grid.resampled,
+            decode_reduction=grid.reduction,
             top_k_pixels=len(stitched.top_values),
             devices=tuple(device_name(device) for device in self.devices),
             precision=precision_name(self.precision),

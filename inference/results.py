@@ -59,6 +59,8 @@ class SlideStatistics:
     devices: tuple[str, ...]
     precision: str
     timings: StageTimings
+    # The analysis level was decoded at 1/decode_reduction of its size (1: as stored).
+    decode_reduction: int = 1
 
 
 @dataclass(frozen=True)

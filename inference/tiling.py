@@ -5,6 +5,7 @@ a slide shares its top-left corner, so a pixel (x, y) of a level with spacing s 
 [x s, (x + 1) s) micrometres from that corner; the analysis grid and the map follow suit.
 """
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,12 +86,17 @@ class TileLayout:
 
 @dataclass(frozen=True)
 class AnalysisGrid:
-    """The pixel grid the model sees, and the source level it is read from."""
+    """The pixel grid the model sees, and the source level it is read from.
+
+    With `reduction` > 1 the level is decoded at 1/reduction of its size (inside the JPEG
+    decoder); `level_spacing_um` is then the spacing of the decoded pixels.
+    """
 
     level: int
     level_spacing_um: float
     spacing_um: float
     size: Size
+    reduction: int = 1
 
     @property
     def scale(self) -> float:
@@ -100,6 +106,10 @@ class AnalysisGrid:
     @property
     def resampled(self) -> bool:
         return self.spacing_um != self.level_spacing_um
+
+    def read_bounds(self, level: SourceLevel) -> Size:
+        """The size of the level as it is read (decoded at 1/reduction size)."""
+        return Size(level.width // self.reduction, level.height // self.reduction)
 
     @property
     def prefilter(self) -> int:
@@ -164,6 +174,33 @@ def choose_analysis_grid(
     factor = spacings[index] / spacing_um
     size = Size(max(1, math.floor(level.width * factor)), max(1, math.floor(level.height * factor)))
     return AnalysisGrid(index, spacings[index], spacing_um, size)
+
+
+def reduce_in_decoder(
+    grid: AnalysisGrid,
+    level: SourceLevel,
+    reductions: Sequence[int],
+    spacing_um: float,
+    tolerance: float,
+) -> AnalysisGrid:
+    """The grid read from its level decoded at the largest offered reduction not coarser than
+    `spacing_um` (within `tolerance`): a 40x level decoded at half size is a 20x level."""
+    if not grid.resampled or grid.scale <= 1:
+        return grid
+    limit = spacing_um * (1 + tolerance)
+    usable = [r for r in reductions if r > 1 and grid.level_spacing_um * r <= limit]
+    if not usable:
+        return grid
+    reduction = max(usable)
+    decoded = AnalysisGrid(grid.level, grid.level_spacing_um * reduction, 0.0, grid.size, reduction)
+    bounds = decoded.read_bounds(level)
+    if bounds.width < 1 or bounds.height < 1:
+        return grid
+    if abs(decoded.level_spacing_um / spacing_um - 1) <= tolerance:
+        return dataclasses.replace(decoded, spacing_um=decoded.level_spacing_um, size=bounds)
+    factor = decoded.level_spacing_um / spacing_um
+    width, height = (max(1, math.floor(side * factor)) for side in (bounds.width, bounds.height))
+    return dataclasses.replace(decoded, spacing_um=spacing_um, size=Size(width, height))
 
 
 def choose_map_level(

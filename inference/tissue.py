@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy import ndimage
 from torch.nn import functional
 
 from inference.errors import NoTissueError
@@ -22,6 +23,7 @@ from inference.tiling import Point, Region, Size
 _LUMA = (0.299, 0.587, 0.114)
 # Rows of the thumbnail level read at a time when it must be shrunk (bounds memory).
 _STRIP_ROWS = 1024
+_EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -164,29 +166,17 @@ def _erode(mask: torch.Tensor, radius: int) -> torch.Tensor:
 
 def _drop_small_components(mask: torch.Tensor, min_pixels: float) -> torch.Tensor:
     """Keep 8-connected components of at least `min_pixels` pixels."""
-    labels = component_labels(mask)
-    sizes = torch.bincount(labels.ravel())
+    labels = component_labels(mask.numpy())
+    sizes = np.bincount(labels.ravel())
     keep = sizes >= min_pixels
     keep[0] = False
-    return keep[labels]
+    return torch.from_numpy(keep[labels])
 
 
-def component_labels(mask: torch.Tensor) -> torch.Tensor:
-    """8-connected component labels (0 = background), by max propagation with pointer jumping."""
-    height, width = mask.shape
-    ids = torch.arange(1, height * width + 1, dtype=torch.int64).reshape(height, width)
-    labels = torch.where(mask, ids, 0)
-    flat_mask = mask.ravel()
-    while True:
-        spread = functional.max_pool2d(labels[None, None].double(), 3, stride=1, padding=1)[0, 0]
-        grown = torch.where(mask, spread.long(), 0)
-        # Jump: a pixel adopts the label of the pixel its label names (same component).
-        flat = grown.ravel()
-        jumped = torch.where(flat_mask, flat[(flat - 1).clamp(min=0)], 0).reshape(height, width)
-        jumped = torch.maximum(jumped, grown)
-        if torch.equal(jumped, labels):
-            return labels
-        labels = jumped
+def component_labels(mask: np.ndarray) -> np.ndarray:
+    """8-connected component labels (0 = background) of a boolean mask, in one pass."""
+    labels, _count = ndimage.label(mask, structure=_EIGHT_NEIGHBOURS)
+    return np.asarray(labels, dtype=np.int64)
 
 
 def _read_shrunk(source: RegionSource, level: int, factor: int) -> np.ndarray:

@@ -7,6 +7,7 @@ without importing it: the match is structural.
 
 import copy
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,9 @@ from wsidicom.group import Level
 from dicom.slide.errors import NoSlideError, SlideError, SlideReadError
 from dicom.slide.frames import describe_bad_frame, frame_offset
 from dicom.slide.instance_file import folder_files, matrix_size
+from dicom.slide.level_reader import LevelReader, RegionBox
 from dicom.slide.opening import OpenedWsi, open_wsi
+from dicom.slide.reduced_decoding import reductions
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ class WholeSlideImage:
         self._wsi = opened.wsi
         self._name = name
         self._levels = tuple(_level(level) for level in self._wsi.levels)
+        self._readers: dict[tuple[int, int], LevelReader] = {}
+        self._readers_lock = threading.Lock()
         for repair in opened.repairs:
             log.info("slide %s: %s", name, repair)
 
@@ -117,18 +122,62 @@ class WholeSlideImage:
 
     def read_region(self, level: int, x: int, y: int, width: int, height: int) -> np.ndarray:
         """RGB uint8 pixels (height, width, 3) of a region inside level `level` (an index)."""
-        if not 0 <= level < len(self._levels):
-            raise SlideReadError(f"level {level} does not exist; the slide has {len(self._levels)}")
-        pyramid_level = self._levels[level].pyramid_level
+        return self.read_region_reduced(level, 1, x, y, width, height)
+
+    def decode_reductions(self, level: int) -> tuple[int, ...]:
+        """Factors (above 1) by which the level's frames decode directly at a smaller size."""
+        wsi_level = self._wsi.levels.get(self._level(level).pyramid_level)
+        return reductions(wsi_level.default_instance.image_data)
+
+    def read_region_reduced(
+        self, level: int, reduction: int, x: int, y: int, width: int, height: int
+    ) -> np.ndarray:
+        """A region of level `level` decoded at 1/`reduction` size (coordinates at that size)."""
+        reader = self._reader(level, reduction)
         try:
-            pixels = self._wsi.read_region((x, y), pyramid_level, (width, height), as_array=True)
+            return reader.read(x, y, width, height)
         except Exception as error:  # decoding errors of any codec, out-of-bounds reads
-            raise SlideReadError(self._read_error(level, (x, y, width, height), error)) from error
-        return np.ascontiguousarray(pixels[..., :3], dtype=np.uint8)
+            region = (x * reduction, y * reduction, width * reduction, height * reduction)
+            raise SlideReadError(self._read_error(level, region, error)) from error
+
+    def expect_regions(self, level: int, reduction: int, regions: Sequence[RegionBox]) -> None:
+        """Announce the regions about to be read (each once): their frames are decoded once.
+
+        An empty list ends the announcement (frames still held for it are dropped).
+        """
+        self._reader(level, reduction).expect(regions)
+
+    def frames_used(self, level: int, reduction: int, regions: Sequence[RegionBox]) -> int:
+        """How many distinct frames of the level the regions touch (for benchmarks)."""
+        return self._reader(level, reduction).frames_used(regions)
+
+    @property
+    def decoded_frames(self) -> int:
+        """Frames decoded by all reads of this slide so far (a frame decoded twice counts twice)."""
+        with self._readers_lock:
+            return sum(reader.frames.decoded for reader in self._readers.values())
 
     def close(self) -> None:
         """Close the slide's files."""
         self._wsi.close()
+
+    def _level(self, level: int) -> SlideLevel:
+        if not 0 <= level < len(self._levels):
+            raise SlideReadError(f"level {level} does not exist; the slide has {len(self._levels)}")
+        return self._levels[level]
+
+    def _reader(self, level: int, reduction: int) -> LevelReader:
+        pyramid_level = self._level(level).pyramid_level
+        if reduction != 1 and reduction not in self.decode_reductions(level):
+            raise SlideReadError(
+                f"level {level} of slide {self._name} cannot be decoded at 1/{reduction} size"
+            )
+        with self._readers_lock:
+            reader = self._readers.get((level, reduction))
+            if reader is None:
+                reader = LevelReader(self._wsi.levels.get(pyramid_level), reduction)
+                self._readers[(level, reduction)] = reader
+            return reader
 
     def _read_error(self, level: int, region: tuple[int, int, int, int], error: Exception) -> str:
         x, y, width, height = region

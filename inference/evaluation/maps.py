@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from inference.errors import EvaluationError
 from inference.results import ProbabilityMap
@@ -118,7 +117,7 @@ def lesions_hit(
     probability_map: ProbabilityMap, labels: np.ndarray, labels_spacing_um: float, threshold: float
 ) -> tuple[int, int]:
     """How many lesions the truth holds, and in how many the map reaches `threshold`."""
-    components = component_labels(torch.from_numpy(labels == MALIGNANT)).numpy()
+    components = component_labels(labels == MALIGNANT)
     ids, inverse = np.unique(components, return_inverse=True)
     inverse = inverse.reshape(components.shape)
     count = int((ids > 0).sum())

@@ -96,6 +96,7 @@ def _summary(slide_dir: Path, result: SlideInference, paths: dict[str, str]) -> 
             "level": statistics.analysis_level,
             "spacing_um": statistics.analysis_spacing_um,
             "resampled": statistics.resampled,
+            "decode_reduction": statistics.decode_reduction,
         },
         "map": {
             "level": probability_map.level,
@@ -116,6 +117,9 @@ def _summary(slide_dir: Path, result: SlideInference, paths: dict[str, str]) -> 
             "inference": timings.inference_s,
             "merge": timings.merge_s,
             "total": timings.total_s,
+            # Summed over the reader threads; starved: the model waited for tiles.
+            "reading": timings.reading_s,
+            "starved": timings.starved_s,
         },
         "paths": paths,
     }

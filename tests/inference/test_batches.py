@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 
-from inference.batches import BatchProducer, ReadPlan
+from inference.batches import BatchProducer, ReadPlan, TileBatch
 from inference.errors import TileReadError
 from inference.tiling import AnalysisGrid, Size, TileLayout, tile_grid
 from tests.inference.fixtures import slide
@@ -13,15 +13,25 @@ from tests.inference.fixtures import slide
 LAYOUT = TileLayout(96, 64)
 
 
-def plan(source: object, batch_size: int = 3) -> ReadPlan:
+def plan(source: object, batch_size: int = 3, pad: bool = False) -> ReadPlan:
     grid = AnalysisGrid(0, 0.476, 0.476, Size(400, 300))
-    return ReadPlan(source, grid, LAYOUT, tile_grid(grid.size, LAYOUT), batch_size)  # type: ignore[arg-type]
+    tiles = tile_grid(grid.size, LAYOUT)
+    return ReadPlan(source, grid, LAYOUT, tiles, batch_size, pad)  # type: ignore[arg-type]
+
+
+def all_batches(read_plan: ReadPlan) -> list[TileBatch]:
+    batches = []
+    with BatchProducer(read_plan, threads=2, depth=2, pin_memory=False) as producer:
+        while (batch := producer.get()) is not None:
+            batches.append(batch)
+    return batches
 
 
 @pytest.mark.timeout(30)
-def test_batches_arrive_in_order_with_white_filler() -> None:
+def test_batches_arrive_in_order_with_white_filler_when_padded() -> None:
     source = slide()
-    read_plan = plan(source)
+    read_plan = plan(source, pad=True)
+    assert len(read_plan.tiles) % 3 != 0  # 35 tiles: the last batch is partial
     batches = []
     with BatchProducer(read_plan, threads=3, depth=2, pin_memory=False) as producer:
         while (batch := producer.get()) is not None:
@@ -30,13 +40,21 @@ def test_batches_arrive_in_order_with_white_filler() -> None:
     tiles = [tile for batch in batches for tile in batch.tiles]
     assert tiles == list(read_plan.tiles)
     last = batches[-1]
-    assert len(last.tiles) == len(read_plan.tiles) % 3 or len(last.tiles) == 3
+    assert len(last.tiles) == len(read_plan.tiles) % 3
+    assert last.pixels.shape[0] == 3
     assert (last.pixels[len(last.tiles) :].numpy() == 255).all()
     first = batches[0].pixels[0].numpy()
     expected = np.full((96, 96, 3), 255, dtype=np.uint8)
     expected[16:, 16:] = source.read_region(0, 0, 0, 80, 80)
     assert np.array_equal(first, expected)
     assert batches[0].geometry[1].tolist() == [64, 0, 64, 64, 0, 0]
+
+
+@pytest.mark.timeout(30)
+def test_the_last_batch_holds_only_its_tiles_when_not_padded() -> None:
+    batches = all_batches(plan(slide()))
+    assert [batch.pixels.shape[0] for batch in batches] == [3] * 11 + [2]
+    assert [batch.geometry.shape[0] for batch in batches] == [3] * 11 + [2]
 
 
 class Broken:

@@ -17,6 +17,7 @@ from inference.tiling import (
     choose_map_level,
     read_side,
     read_window,
+    reduce_in_decoder,
     tile_grid,
     tiles_on_tissue,
 )
@@ -50,6 +51,34 @@ def test_a_coarse_scan_is_enlarged_from_its_finest_level() -> None:
     grid = choose_analysis_grid(levels(1.0, 2.0), 0.476, 0.1)
     assert (grid.level, grid.resampled, grid.prefilter) == (0, True, 1)
     assert grid.size == Size(16806, 12605)
+
+
+def test_a_40x_only_level_is_decoded_at_half_size_as_a_20x_level() -> None:
+    pyramid = levels(0.25, 1.0, width=8001, height=6001)
+    grid = choose_analysis_grid(pyramid, 0.476, 0.1)
+    reduced = reduce_in_decoder(grid, pyramid[0], (2, 4, 8), 0.476, 0.1)
+    assert (reduced.level, reduced.reduction, reduced.resampled) == (0, 2, False)
+    assert reduced.spacing_um == reduced.level_spacing_um == 0.5
+    assert reduced.size == reduced.read_bounds(pyramid[0]) == Size(4000, 3000)
+
+
+def test_a_reduction_short_of_the_spacing_is_resampled_from_the_decoded_pixels() -> None:
+    pyramid = levels(0.2, 1.6)
+    grid = choose_analysis_grid(pyramid, 0.476, 0.1)
+    reduced = reduce_in_decoder(grid, pyramid[0], (2, 4, 8), 0.476, 0.1)
+    assert (reduced.reduction, reduced.level_spacing_um, reduced.spacing_um) == (2, 0.4, 0.476)
+    assert reduced.scale == pytest.approx(1.19)
+    assert reduced.size == Size(3361, 2521)
+
+
+def test_no_reduction_without_an_offer_or_a_need() -> None:
+    pyramid = levels(0.25, 0.5)
+    exact = choose_analysis_grid(pyramid, 0.476, 0.1)
+    assert reduce_in_decoder(exact, pyramid[1], (2,), 0.476, 0.1) == exact
+    shrunk = choose_analysis_grid(levels(0.25, 1.0), 0.476, 0.1)
+    assert reduce_in_decoder(shrunk, pyramid[0], (), 0.476, 0.1) == shrunk
+    # Decoding at 1/4 would be coarser than the analysis: only 1/2 is used.
+    assert reduce_in_decoder(shrunk, pyramid[0], (4,), 0.476, 0.1) == shrunk
 
 
 def test_slides_without_levels_or_spacing_are_refused() -> None:

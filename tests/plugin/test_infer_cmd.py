@@ -51,10 +51,12 @@ def test_infer_prints_one_json_object_and_writes_the_map(
     assert 0 < summary["score"] < 1
     assert summary["evaluable"] is True
     assert summary["tiles"] > 0 and summary["tissue_area_mm2"] > 0.1
-    assert summary["analysis"] == {"level": 0, "spacing_um": 0.5, "resampled": False}
+    analysis = {"level": 0, "spacing_um": 0.5, "resampled": False, "decode_reduction": 1}
+    assert summary["analysis"] == analysis
     assert summary["map"]["level"] == 4  # 8 um/px: the level nearest map_spacing_um
     assert summary["model"]["name"] == "tiny" and len(summary["model"]["sha256"]) == 64
-    assert set(summary["timings_s"]) >= {"tissue", "inference", "total"}
+    assert set(summary["timings_s"]) >= {"tissue", "inference", "total", "reading", "starved"}
+    assert summary["timings_s"]["reading"] > 0 and summary["timings_s"]["starved"] >= 0
     probability_map = np.load(summary["paths"]["map"])
     assert probability_map.shape == (1200 // 16, 1500 // 16)
     assert Path(summary["paths"]["map"]).parent == tmp_path / "out" / "slide-1"
@@ -84,11 +86,32 @@ def test_infer_without_weights_says_how_to_provide_them(
     assert "--weights" in str(result.exception)
 
 
-def test_bench_writes_its_figures(tmp_path: Path) -> None:
-    arguments = ["bench", "--device", "cpu", "--scale", "0.15", "--repeats", "1"]
-    result = CliRunner().invoke(app, [*arguments, "--out", str(tmp_path), "--json"])
+def test_bench_reads_a_slide_from_its_files(slide_dir: Path, weights: Path, tmp_path: Path) -> None:
+    arguments = ["bench", "--slide", str(slide_dir), "--device", "cpu", "--repeats", "1"]
+    env = {**SMALL_TILES, "PATHSENTRY_INFERENCE__WEIGHTS": str(weights)}
+    result = CliRunner().invoke(app, [*arguments, "--out", str(tmp_path), "--json"], env=env)
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
+    assert figures["source"] == "DICOM files in slide-1"
+    assert figures["tile_size"] == 96 and figures["model"].startswith("tiny")
     assert figures["tiles"] > 0 and figures["efficiency"] > 0
+    assert figures["forwarded_tiles"] == figures["tiles"]  # no filler on the CPU
     assert figures["tissue_megapixels_per_s"] > 0 and figures["engine_tflops"] > 0
+    assert figures["reading_megapixels_per_core_s"] > 0 and figures["cores_per_h100"] > 0
+    assert figures["reading_s"] > 0 and figures["starved_s"] >= 0
+    assert Path(figures["path"]).name.endswith("-demo.json")
     assert json.loads(Path(figures["path"]).read_text())["tiles"] == figures["tiles"]
+
+
+@pytest.mark.slow
+def test_bench_makes_a_synthetic_40x_only_slide_and_decodes_it_at_half_size(
+    weights: Path, tmp_path: Path
+) -> None:
+    arguments = ["bench", "--device", "cpu", "--repeats", "1", "--forty-x-only"]
+    arguments += ["--width-mm", "0.6", "--height-mm", "0.5", "--out", str(tmp_path), "--json"]
+    env = {**SMALL_TILES, "PATHSENTRY_INFERENCE__WEIGHTS": str(weights)}
+    result = CliRunner().invoke(app, arguments, env=env)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert "40x only" in figures["source"]
+    assert (figures["decode_reduction"], figures["resampled"]) == (2, False)

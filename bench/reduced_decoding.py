@@ -27,7 +27,7 @@ from inference.benchmark import measure_reading
 from inference.engine import Engine, EngineOptions
 from inference.model import load_model, resolve_weights
 from inference.source import PlainSource, RegionSource
-from plugin.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
+from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
 MODES = ("resampled", "reduced")
 

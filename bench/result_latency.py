@@ -31,7 +31,7 @@ from config import ExportSettings, JobSettings, Settings, StorageSettings, WebSe
 from config.settings import DicomSettings, FolderDestination
 from db.models import Job, Result
 from plugin.service import Service, start_service
-from plugin.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
+from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
 STORESCU = "/usr/bin/storescu"  # dcmtk's, not the venv's pynetdicom script of the same name
 

@@ -37,7 +37,7 @@ import torch
 from db.models import Job, JobState
 from db.session import connect
 from inference.model import ModelConfig, build_model, save_weights
-from plugin.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
+from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
 POSTGRES = os.environ.get(
     "PATHSENTRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

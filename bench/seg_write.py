@@ -25,9 +25,14 @@ import numpy as np
 from PIL import Image
 from pydicom.dataset import Dataset
 
-from dicom.foci import find_foci
-from dicom.provenance import Algorithm, ResultIdentity
-from dicom.seg import Compression, DimensionOrganization, SegmentationOptions, write_segmentation
+from dicom.results.foci import find_foci
+from dicom.results.provenance import Algorithm, ResultIdentity
+from dicom.results.seg import (
+    Compression,
+    DimensionOrganization,
+    SegmentationOptions,
+    write_segmentation,
+)
 from dicom.wsi import PyramidSpec, synthetic_identity
 from dicom.wsi.image_modules import (
     FrameStatistics,

@@ -24,7 +24,9 @@ from db.jobs import Recovered
 from db.migrate import current_revision, upgrade_database
 from db.session import Database, open_database
 from inference.devices import resolve_devices
-from plugin.allocator import keep_freed_memory
+from plugin.analysis import WorkerPool
+from plugin.analysis.allocator import keep_freed_memory
+from plugin.analysis.pipeline import SlidePipeline
 from plugin.distributed import (
     JobPublisher,
     Reconciler,
@@ -32,15 +34,13 @@ from plugin.distributed import (
     require_distributed_database,
 )
 from plugin.distributed.metrics import BrokerCollector
-from plugin.export_loop import ExportService
+from plugin.export.loop import ExportService
 from plugin.ingest import IngestService, start_ingest
 from plugin.metrics import ServiceMetrics
-from plugin.pipeline import SlidePipeline
 from plugin.roles import Role, RoleError, serve_roles
 from plugin.version import service_version
 from plugin.wakeup import Wakeup
 from plugin.web import create_app
-from plugin.worker import WorkerPool
 
 log = logging.getLogger(__name__)
 

@@ -54,3 +54,29 @@ def test_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from db.models import Slide\n    import torch.nn\n")
     assert imported_roots(sample) == {"db", "torch"}
+
+
+SERVICE_ROOMS = ["ingest", "analysis", "export", "web", "distributed"]
+
+
+@pytest.mark.parametrize("room", SERVICE_ROOMS)
+def test_the_running_service_never_imports_the_offline_tools(room: str) -> None:
+    files = sorted((ROOT / "plugin" / room).rglob("*.py"))
+    assert files, f"plugin/{room}/ has no Python files"
+    broken = [
+        f"{path.relative_to(ROOT)} imports plugin.tools"
+        for path in files
+        if any(name.startswith("plugin.tools") for name in imported_modules(path))
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Full dotted names of every module a file imports."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names

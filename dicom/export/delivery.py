@@ -8,7 +8,7 @@ identifiers from the same object, so a new destination kind is one module.
 from dataclasses import dataclass
 
 from config.kinds import ResultFileKind
-from dicom.written_file import WrittenFile
+from dicom.results.written_file import WrittenFile
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from config.settings import DicomwebDestination
 from dicom.export.delivery import Delivery
 from dicom.export.outcome import ExportOutcome, combine
 from dicom.export.stow_response import stow_outcome
-from dicom.written_file import WrittenFile
+from dicom.results.written_file import WrittenFile
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from config.settings import FolderDestination
 from dicom.atomic_file import copy_file
 from dicom.export.delivery import Delivery
 from dicom.export.outcome import ExportOutcome, combine
-from dicom.written_file import WrittenFile
+from dicom.results.written_file import WrittenFile
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from inference.benchmark import BenchPlan, BenchResult, default_threads, run_ben
 from inference.devices import resolve_devices
 from inference.engine import EngineOptions
 from inference.model import LoadedModel, ModelConfig, build_model, load_model, resolve_weights
-from plugin.allocator import keep_freed_memory
-from plugin.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
+from plugin.analysis.allocator import keep_freed_memory
+from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
 RESULTS = Path("bench/results")
 # A held-out synthetic slide (training used seeds 1-16) when no --slide is given.

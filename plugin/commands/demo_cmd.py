@@ -12,7 +12,8 @@ from config import Settings
 from config.log import configure_logging
 from db.worklist import WorklistEntry
 from plugin.commands.serve_cmd import wait_for_stop_signal
-from plugin.demo import (
+from plugin.service import Service
+from plugin.tools.demo import (
     DEMO_SLIDES,
     SlideProgress,
     demo_settings,
@@ -22,7 +23,6 @@ from plugin.demo import (
     start_demo_service,
     wait_for_analyses,
 )
-from plugin.service import Service
 
 
 def demo(

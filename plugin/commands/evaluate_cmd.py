@@ -11,11 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from config import InferenceSettings, Settings
 from inference.aggregation import aggregator
 from inference.engine import Engine
-from plugin.allocator import keep_freed_memory
-from plugin.evaluation_report import write_report
-from plugin.evaluation_set import PERIODS, LabelledSlide, read_evaluation_set
-from plugin.evaluation_summary import EvaluationPlan, summarise
-from plugin.slide_scoring import SlideOutcome, score_slides
+from plugin.analysis.allocator import keep_freed_memory
+from plugin.tools.evaluation_report import write_report
+from plugin.tools.evaluation_set import PERIODS, LabelledSlide, read_evaluation_set
+from plugin.tools.evaluation_summary import EvaluationPlan, summarise
+from plugin.tools.slide_scoring import SlideOutcome, score_slides
 
 
 def evaluate(

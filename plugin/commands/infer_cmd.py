@@ -14,8 +14,8 @@ from dicom.slide import WholeSlideImage
 from inference.engine import Engine
 from inference.errors import NoTissueError
 from inference.results import SlideInference
-from plugin.allocator import keep_freed_memory
-from plugin.overlay import render_overlay
+from plugin.analysis.allocator import keep_freed_memory
+from plugin.analysis.overlay import render_overlay
 
 
 def infer(

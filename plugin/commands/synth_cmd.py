@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from plugin.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
+from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
 log = logging.getLogger(__name__)
 

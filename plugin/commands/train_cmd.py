@@ -24,8 +24,8 @@ from inference.training import (
     prepare_slide,
     split_slides,
 )
-from plugin.annotated_slides import find_slides, open_training_slides
-from plugin.training_progress import ProgressReporter, write_history
+from plugin.tools.annotated_slides import find_slides, open_training_slides
+from plugin.tools.training_progress import ProgressReporter, write_history
 
 log = logging.getLogger(__name__)
 

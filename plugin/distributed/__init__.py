@@ -3,7 +3,7 @@
 The job row stays the source of truth; a Celery message carries only a job id, published
 after the commit that queued the job (`JobPublisher`), and a `Reconciler` on the ingest role
 publishes what a broker outage lost. The task (`register_analysis`) is a thin caller of
-`plugin.worker.job_run`. Nothing here builds a Celery app at import time.
+`plugin.analysis.job_run`. Nothing here builds a Celery app at import time.
 """
 
 from plugin.distributed.app import ANALYSE_JOB, create_celery_app

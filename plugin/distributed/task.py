@@ -1,4 +1,4 @@
-"""The analysis task: claims the job its message names and runs it (plugin.worker.job_run)."""
+"""The analysis task: claims the job its message names and runs it (plugin.analysis.job_run)."""
 
 import logging
 
@@ -6,9 +6,9 @@ from celery import Celery
 from prometheus_client import Gauge
 from sqlalchemy.exc import SQLAlchemyError
 
+from plugin.analysis.job_run import JobRunner
 from plugin.distributed.app import ANALYSE_JOB
 from plugin.distributed.heartbeat import LeaseHeartbeat
-from plugin.worker.job_run import JobRunner
 
 log = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ from prometheus_client import Gauge, start_http_server
 from config import Settings
 from db.migrate import require_current
 from db.session import open_database
-from plugin.allocator import keep_freed_memory
+from plugin.analysis.allocator import keep_freed_memory
+from plugin.analysis.job_run import JobRunner, worker_config
+from plugin.analysis.pipeline import SlidePipeline
 from plugin.distributed.app import create_celery_app
 from plugin.distributed.mode import require_broker
 from plugin.distributed.task import register_analysis
 from plugin.metrics import ServiceMetrics
-from plugin.pipeline import SlidePipeline
-from plugin.worker.job_run import JobRunner, worker_config
 
 log = logging.getLogger(__name__)
 

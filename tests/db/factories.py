@@ -18,7 +18,7 @@ from db.models import (
     utcnow,
 )
 from db.results import ResultValues, add_result
-from dicom.written_file import WrittenFile
+from dicom.results.written_file import WrittenFile
 
 SEGMENTATION = "1.2.840.10008.5.1.4.1.1.66.4"
 REPORT = "1.2.840.10008.5.1.4.1.1.88.34"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from db.models import JobState, ResultFile, ResultFileKind
 from db.results import add_result, get_result
 from db.session import Database
-from dicom.written_file import WrittenFile
+from dicom.results.written_file import WrittenFile
 from tests.db.factories import SEGMENTATION, add_case, add_job, add_slide, result_values, uid
 
 ANNOTATIONS = "1.2.840.10008.5.1.4.1.1.91.1"

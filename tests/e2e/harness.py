@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from config.settings import DimseDestination
-from plugin.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
+from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 from tests.orthanc import OrthancServer
 
 PATHSENTRY_AE = "PATHSENTRY"

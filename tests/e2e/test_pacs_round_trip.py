@@ -8,8 +8,8 @@ import pytest
 from config import DicomSettings, ExportSettings, InferenceSettings, Settings, StorageSettings
 from config.settings import WebSettings
 from db.worklist import Priority
-from plugin.demo import free_port, ranked_cases, wait_for_analyses
 from plugin.service import start_service
+from plugin.tools.demo import free_port, ranked_cases, wait_for_analyses
 from tests.e2e.harness import (
     PATHSENTRY_AE,
     E2eSlide,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from db.models import ExportState, Job, JobState, Result
 from db.session import connect
-from plugin.demo import free_port
+from plugin.tools.demo import free_port
 from tests.e2e.harness import (
     PATHSENTRY_AE,
     E2eSlide,

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from db.results import ResultValues
-from plugin.pipeline import SlidePipeline
+from plugin.analysis.pipeline import SlidePipeline
 from tests.db.fixtures import (  # noqa: F401 - the database fixtures of tests/db
     database,
     database_url,

@@ -10,8 +10,8 @@ from config import InferenceSettings, Settings, StorageSettings
 from db.models import ImageType
 from dicom.wsi import PyramidSpec, synthetic_identity, write_pyramid
 from inference.model import ModelConfig, build_model, save_weights
-from plugin.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
-from plugin.worker.contract import JobContext, SlideFiles, StoredInstance
+from plugin.analysis.contract import JobContext, SlideFiles, StoredInstance
+from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
 
 def small_slide(out: Path, kind: str = "malignant", seed: int = 1) -> Path:

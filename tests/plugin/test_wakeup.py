@@ -10,12 +10,12 @@ from config.settings import FolderDestination
 from db import jobs, signals
 from db.models import Export, ExportState, JobState
 from db.session import Database
-from plugin.export_loop import ExportService
+from plugin.analysis import WorkerPool
+from plugin.export.loop import ExportService
 from plugin.wakeup import Wakeup
-from plugin.worker import WorkerPool
 from tests.db.factories import add_case, add_job, add_slide
+from tests.plugin.analysis.pipelines import Scripted
 from tests.plugin.conftest import Analysed
-from tests.plugin.worker.pipelines import Scripted
 
 POLL_S = 60.0
 # Far below the poll interval: only the bell can bring the work about this soon.

@@ -4,7 +4,7 @@ C-STORE sender needs."""
 import pytest
 
 from dicom.export import enable_streamed_c_store
-from dicom.provenance import ResultIdentity
+from dicom.results.provenance import ResultIdentity
 from tests.dicom.results.writing import (
     SourceSlide,
     WrittenResult,

@@ -3,7 +3,7 @@ SEG, SR and ANN) per session."""
 
 import pytest
 
-from dicom.provenance import ResultIdentity
+from dicom.results.provenance import ResultIdentity
 from tests.dicom.results.writing import (
     LesionResult,
     SourceSlide,

@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset
 
-from dicom.display_orientation import DEFAULT_ORIENTATION, DisplayTransform, display_transform
+from dicom.results.display_orientation import (
+    DEFAULT_ORIENTATION,
+    DisplayTransform,
+    display_transform,
+)
 
 ROWS, COLUMNS = 3, 5
 AXES = [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)]

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from dicom.foci import find_foci
-from dicom.focus_outline import outer_outline
-from dicom.result_errors import ResultWriteError
+from dicom.results.errors import ResultWriteError
+from dicom.results.foci import find_foci
+from dicom.results.focus_outline import outer_outline
 from tests.dicom.results.writing import LESIONS, lesion_map
 
 ROWS, COLUMNS = 384, 512

@@ -9,8 +9,8 @@ import pytest
 from pydicom import dcmread
 
 from config.kinds import ResultFileKind
-from dicom.focus_annotations import write_focus_annotations
-from dicom.sr_groups import pixel_spacing_mm
+from dicom.results.focus_annotations import write_focus_annotations
+from dicom.results.sr_groups import pixel_spacing_mm
 from tests.dicom.conformance import assert_dcentvfy_clean, assert_dciodvfy_clean
 from tests.dicom.results.writing import (
     ANALYSIS_TIME,

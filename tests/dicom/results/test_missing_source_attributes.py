@@ -9,11 +9,11 @@ import pytest
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from dicom.focus_annotations import write_focus_annotations
-from dicom.provenance import ResultIdentity
-from dicom.seg import SegmentationOptions, write_binary_segmentation, write_segmentation
-from dicom.source_header import COPIED_TYPE_2, with_empty_type_2
-from dicom.sr import SlideFindings, write_report
+from dicom.results.focus_annotations import write_focus_annotations
+from dicom.results.provenance import ResultIdentity
+from dicom.results.seg import SegmentationOptions, write_binary_segmentation, write_segmentation
+from dicom.results.source_header import COPIED_TYPE_2, with_empty_type_2
+from dicom.results.sr import SlideFindings, write_report
 from tests.dicom.conformance import assert_dciodvfy_clean, dciodvfy
 from tests.dicom.results.writing import (
     ANALYSIS_TIME,

@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from dicom.provenance import Algorithm, ResultIdentity
-from dicom.result_errors import ResultWriteError
+from dicom.results.errors import ResultWriteError
+from dicom.results.provenance import Algorithm, ResultIdentity
 from dicom.uids import is_valid_uid
 from tests.dicom.results.writing import algorithm
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from pydicom import dcmread
 
-from dicom.provenance import ResultIdentity
-from dicom.seg import SegmentationOptions, write_binary_segmentation
+from dicom.results.provenance import ResultIdentity
+from dicom.results.seg import SegmentationOptions, write_binary_segmentation
 from tests.dicom.results.writing import (
     ANALYSIS_TIME,
     SEG_TILE,

@@ -9,10 +9,15 @@ import pytest
 from pydicom import dcmread
 from pydicom.uid import JPEG2000Lossless, JPEGLSLossless
 
-from dicom import seg as seg_module
-from dicom.provenance import ResultIdentity
-from dicom.result_errors import ResultWriteError
-from dicom.seg import Compression, DimensionOrganization, SegmentationOptions, write_segmentation
+from dicom.results import seg as seg_module
+from dicom.results.errors import ResultWriteError
+from dicom.results.provenance import ResultIdentity
+from dicom.results.seg import (
+    Compression,
+    DimensionOrganization,
+    SegmentationOptions,
+    write_segmentation,
+)
 from tests.dicom.conformance import assert_dcentvfy_clean, assert_dciodvfy_clean
 from tests.dicom.results.writing import (
     ANALYSIS_TIME,

@@ -10,10 +10,10 @@ from pydicom import dcmread
 from pydicom.uid import ExplicitVRLittleEndian
 
 from config.kinds import ResultFileKind
-from dicom.provenance import ResultIdentity
-from dicom.result_errors import ResultWriteError
-from dicom.seg import SegmentationOptions, write_binary_segmentation
-from dicom.written_file import WrittenFile
+from dicom.results.errors import ResultWriteError
+from dicom.results.provenance import ResultIdentity
+from dicom.results.seg import SegmentationOptions, write_binary_segmentation
+from dicom.results.written_file import WrittenFile
 from tests.dicom.conformance import assert_dcentvfy_clean, assert_dciodvfy_clean
 from tests.dicom.results.test_seg import STEP, total_matrix
 from tests.dicom.results.writing import (

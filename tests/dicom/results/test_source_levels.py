@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from dicom.result_errors import ResultWriteError
-from dicom.source_levels import level_index_of_map, matrix_shape, read_source_levels
+from dicom.results.errors import ResultWriteError
+from dicom.results.source_levels import level_index_of_map, matrix_shape, read_source_levels
 from dicom.wsi import PyramidSpec, make_label_image, synthetic_identity, write_pyramid
 from tests.dicom.results.writing import SourceSlide, write_source
 from tests.dicom.wsi.renderers import ShapesRenderer

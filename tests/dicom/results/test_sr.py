@@ -10,11 +10,11 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import Comprehensive3DSRStorage
 
-from dicom.provenance import ResultIdentity
-from dicom.result_codes import PATHOLOGY
-from dicom.result_errors import ResultWriteError
-from dicom.sr import SlideFindings, write_report
-from dicom.sr_groups import pixel_spacing_mm
+from dicom.results.codes import PATHOLOGY
+from dicom.results.errors import ResultWriteError
+from dicom.results.provenance import ResultIdentity
+from dicom.results.sr import SlideFindings, write_report
+from dicom.results.sr_groups import pixel_spacing_mm
 from tests.dicom.conformance import assert_dcentvfy_clean, assert_dciodvfy_clean
 from tests.dicom.results.writing import (
     ANALYSIS_TIME,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dicom.sr import SlideFindings, write_report
+from dicom.results.sr import SlideFindings, write_report
 from tests.dicom.results.writing import ANALYSIS_TIME, LesionResult, SourceSlide, WrittenResult
 
 DSR2HTML = Path("/usr/bin/dsr2html")

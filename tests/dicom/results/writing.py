@@ -9,13 +9,13 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from dicom.export.delivery import Delivery
-from dicom.foci import find_foci
-from dicom.focus_annotations import write_focus_annotations
-from dicom.provenance import Algorithm, ResultIdentity
-from dicom.seg import SegmentationOptions, write_segmentation
-from dicom.source_levels import read_source_levels
-from dicom.sr import SlideFindings, write_report
-from dicom.written_file import WrittenFile
+from dicom.results.foci import find_foci
+from dicom.results.focus_annotations import write_focus_annotations
+from dicom.results.provenance import Algorithm, ResultIdentity
+from dicom.results.seg import SegmentationOptions, write_segmentation
+from dicom.results.source_levels import read_source_levels
+from dicom.results.sr import SlideFindings, write_report
+from dicom.results.written_file import WrittenFile
 from dicom.wsi import PyramidSpec, synthetic_identity, write_pyramid
 from tests.dicom.wsi.renderers import ShapesRenderer
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import small_slide
 
 

@@ -13,7 +13,11 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from dicom.scp.received import StoreRequest
 from dicom.scp.spool import ReceivedFile
-from plugin.synthetic_slide import SyntheticSlide, SyntheticSlideRequest, write_synthetic_slide
+from plugin.tools.synthetic_slide import (
+    SyntheticSlide,
+    SyntheticSlideRequest,
+    write_synthetic_slide,
+)
 
 WSI = "1.2.840.10008.5.1.4.1.1.77.1.6"
 

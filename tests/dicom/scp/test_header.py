@@ -10,7 +10,7 @@ from pydicom.dataset import Dataset
 from config.kinds import ImageType
 from dicom.scp.header import read_instance
 from dicom.scp.status import InstanceRefusedError, StoreStatus
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import (
     as_received,
     empty_offset_table,

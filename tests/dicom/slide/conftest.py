@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from wsidicom import WsiDicom
 
-from plugin.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
+from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
 
 @dataclass(frozen=True)

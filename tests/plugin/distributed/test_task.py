@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from db import jobs
 from db.models import JobState
 from db.session import Database
+from plugin.analysis import JobContext, JobOutcome, JobRunner, WorkerConfig
 from plugin.distributed.task import analyse
-from plugin.worker import JobContext, JobOutcome, JobRunner, WorkerConfig
 from tests.db.factories import add_case, add_slide, result_values
-from tests.plugin.worker.pipelines import Scripted
+from tests.plugin.analysis.pipelines import Scripted
 
 CONFIG = WorkerConfig(name="celery-1", device="cpu", destinations=("pacs",))
 

@@ -14,7 +14,7 @@ from db.models import Case, Instance, Job, Slide
 from db.session import Database
 from plugin.ingest import IngestService, start_ingest
 from plugin.metrics import IngestMetrics
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import small_slide
 from tests.orthanc import free_port
 

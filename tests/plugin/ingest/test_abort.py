@@ -16,7 +16,7 @@ from pynetdicom import AE, evt
 from pynetdicom.association import Association
 from pynetdicom.pdu import P_DATA_TF
 
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.plugin.ingest.conftest import Ingest, StartIngest, wait_for
 from tests.plugin.ingest.senders import HOST, SCP_TITLE
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from db import jobs
 from db.models import Instance, Job, JobState, Slide, SlideState
 from plugin.ingest import start_ingest
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import empty_offset_table, rewrite, without
 from tests.plugin.ingest.conftest import Ingest, StartIngest, wait_for
 from tests.plugin.ingest.senders import send

@@ -25,7 +25,7 @@ from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import UID, generate_uid
 from pynetdicom import AE
 
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.plugin.ingest.conftest import Ingest, StartIngest
 from tests.plugin.ingest.raw_peer import Instance, RawPeer
 from tests.plugin.ingest.senders import HOST, SCP_TITLE, echo

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from dicom.pdu_reading import ABORT_INVALID_LENGTH
 from plugin.metrics import IngestMetrics
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.conftest import require
 from tests.plugin.ingest.conftest import Ingest, StartIngest, wait_for
 from tests.plugin.ingest.raw_peer import (

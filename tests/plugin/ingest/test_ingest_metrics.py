@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from dicom.scp import StoreStatus
 from plugin.metrics import IngestMetrics, ServiceMetrics
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import rewrite, without
 from tests.plugin.ingest.conftest import StartIngest
 from tests.plugin.ingest.senders import send

@@ -11,7 +11,7 @@ from db import jobs
 from db.models import JobState
 from db.session import Database, connect
 from plugin.ingest import IngestService, start_ingest
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.orthanc import free_port
 from tests.plugin.ingest.conftest import wait_for
 from tests.plugin.ingest.senders import send

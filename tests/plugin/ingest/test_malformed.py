@@ -15,7 +15,7 @@ from pydicom.dataset import Dataset
 from dicom.network import STAND_IN_UID
 from dicom.scp import StoreStatus
 from plugin.metrics import IngestMetrics
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import rewrite, without
 from tests.plugin.ingest.conftest import Ingest, StartIngest
 from tests.plugin.ingest.raw_peer import Instance, RawPeer

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.plugin.ingest.conftest import Ingest
 from tests.plugin.ingest.senders import dcmtk
 

@@ -11,7 +11,7 @@ from pynetdicom import AE
 from db import jobs
 from db.models import Instance, Job, JobState, Slide, SlideState
 from dicom.scp import StoreStatus
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import WSI, changed, renamed, rewrite
 from tests.plugin.ingest.conftest import Ingest, StartIngest, wait_for
 from tests.plugin.ingest.senders import HOST, SCP_TITLE, echo, send, storescu

@@ -8,7 +8,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from pynetdicom import AE
 
 from dicom.scp import StoreStatus
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.dicom.scp.instances import garbage, rewrite, truncated, without
 from tests.plugin.ingest.conftest import Ingest, StartIngest
 from tests.plugin.ingest.senders import HOST, SCP_TITLE, send, storescu

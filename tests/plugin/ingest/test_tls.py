@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import TlsSettings
-from plugin.synthetic_slide import SyntheticSlide
+from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.conftest import require
 from tests.plugin.ingest.conftest import StartIngest
 from tests.plugin.ingest.senders import HOST, send

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from db.models import Case, ImageType, Instance, JobState, Slide, SlideState
 from db.results import ResultValues, add_result
-from dicom.provenance import Algorithm, ResultIdentity
-from dicom.seg import write_segmentation
-from dicom.source_levels import read_source_levels
-from dicom.written_file import WrittenFile
+from dicom.results.provenance import Algorithm, ResultIdentity
+from dicom.results.seg import write_segmentation
+from dicom.results.source_levels import read_source_levels
+from dicom.results.written_file import WrittenFile
 from tests.db.factories import add_job
 
 LESION = 2  # the truth labels' value for malignant tissue

@@ -16,7 +16,7 @@ from db.migrate import upgrade
 from db.models import Role
 from db.results import ResultValues
 from db.session import connect
-from plugin.pipeline import SlidePipeline
+from plugin.analysis.pipeline import SlidePipeline
 from plugin.web import create_app
 from tests.plugin.slides import job_context, service_settings, small_slide, tiny_model
 from tests.plugin.web.browser import chromium, log_in

@@ -1,0 +1,1 @@
+"""Delivery of results to every destination, from the persisted export queue."""

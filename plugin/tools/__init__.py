@@ -1,0 +1,1 @@
+"""The offline tools: demo, synthetic slides, training progress, evaluation reports."""

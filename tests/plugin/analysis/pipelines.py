@@ -1,0 +1,55 @@
+"""Small pipelines that exercise the worker's mechanics (claiming, retries, cancel, stop)."""
+
+import threading
+from dataclasses import dataclass, field
+
+from plugin.analysis import JobContext, JobFailedError, JobOutcome, NotEvaluable
+from tests.db.factories import result_values
+
+
+@dataclass
+class Scripted:
+    """Returns a result of `score` after reporting progress; records what it saw."""
+
+    score: float = 0.7
+    seen: list[JobContext] = field(default_factory=list)
+
+    def __call__(self, context: JobContext) -> JobOutcome:
+        self.seen.append(context)
+        context.progress(0.5, "inferring")
+        return result_values(self.score)
+
+
+@dataclass
+class Failing:
+    """Raises `error` every time."""
+
+    error: Exception
+
+    def __call__(self, context: JobContext) -> JobOutcome:
+        raise self.error
+
+
+def not_evaluable(context: JobContext) -> JobOutcome:
+    """Finds no tissue."""
+    return NotEvaluable("no tissue found on the slide")
+
+
+def permanently_broken(context: JobContext) -> JobOutcome:
+    """Fails in a way that retrying cannot fix."""
+    raise JobFailedError("the slide has no pyramid level at 20x or finer")
+
+
+@dataclass
+class Endless:
+    """Reports progress until told to stop from outside (cancel or worker stop)."""
+
+    started: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self, context: JobContext) -> JobOutcome:
+        step = 0
+        while True:
+            context.progress(min(step / 1000, 0.99), f"tile {step}")
+            self.started.set()
+            step += 1
+            threading.Event().wait(0.01)

@@ -1,0 +1,83 @@
+"""A process that dies mid-analysis: at the next start its job resumes and yields one result."""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from config import DbSettings, JobSettings, Settings, StorageSettings
+from db import jobs
+from db.models import JobState, Result
+from db.session import Database
+from plugin.analysis import WorkerPool
+from tests.db.factories import add_case, add_slide
+from tests.plugin.analysis.pipelines import Scripted
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# Runs in a child process: claims the job, reports progress, then dies without any cleanup.
+CRASHING_WORKER = """
+import os, sys
+from db.session import connect
+from plugin.analysis import Worker, WorkerConfig
+
+def crash(context):
+    context.progress(0.3, "inferring")
+    os._exit(17)
+
+Worker(connect(sys.argv[1]), crash, WorkerConfig("doomed", "cpu", progress_interval_s=0)).run_once()
+"""
+
+
+def _crash_while_running(url: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.run(
+        [sys.executable, "-c", CRASHING_WORKER, url], cwd=ROOT, env=env, timeout=120, check=False
+    )
+    assert child.returncode == 17
+
+
+def test_job_left_running_by_a_crash_resumes_and_produces_exactly_one_result(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    with database.session() as session:
+        job_id = jobs.enqueue(
+            session, add_slide(session, add_case(session)).id, "k", max_attempts=3
+        ).id
+        session.commit()
+    _crash_while_running(database_url)
+    with database.session() as session:
+        job = jobs.get_job(session, job_id)
+        assert (job.state, job.progress, job.worker) == (JobState.RUNNING, 0.3, "doomed")
+
+    settings = Settings(
+        storage=StorageSettings(data_dir=tmp_path),
+        db=DbSettings(url=database_url),
+        jobs=JobSettings(poll_interval_s=0.02),
+    )
+    pool = WorkerPool(database, Scripted(score=0.91), settings, devices=["cpu"])
+    recovered = pool.start()
+    try:
+        assert recovered.requeued == (job_id,)
+        _wait_until_done(database, job_id)
+    finally:
+        pool.stop(10)
+    assert pool.recover(all_running=True) == jobs.Recovered((), (), ())
+    with database.session() as session:
+        job = jobs.get_job(session, job_id)
+        results = session.query(Result).all()
+    assert (job.state, job.attempts, job.crashes) == (
+        JobState.DONE,
+        1,
+        1,
+    )  # the crash is no attempt
+    assert [(r.job_id, r.score) for r in results] == [(job_id, 0.91)]
+
+
+def _wait_until_done(database: Database, job_id: int) -> None:
+    for _ in range(1000):
+        with database.session() as session:
+            if jobs.get_job(session, job_id).state is JobState.DONE:
+                return
+        threading.Event().wait(0.01)

@@ -41,7 +41,7 @@ async function segmentations(client, study, frameOfReference) {
   return found;
 }
 
-// SR content items (TID 1500): each hot region is a group with a tracking identifier, a
+// SR content items (TID 1500): each focus is a group with a tracking identifier, a
 // SCOORD3D polygon in slide coordinates, and its mean and peak probability.
 function contentItems(item) {
   const children = item["0040A730"] && item["0040A730"].Value ? item["0040A730"].Value : [];
@@ -110,6 +110,53 @@ async function reportedFoci(client, study, frameOfReference) {
   return foci;
 }
 
+// A click on a focus shows all of it with a margin, but always at least ZOOM_IN_AT_LEAST times
+// the magnification of the whole slide: a focus as large as the slide would otherwise leave
+// the view where it was. The view is centred on the middle of the focus's outline.
+const FOCUS_MARGIN = 1.2;
+const ZOOM_IN_AT_LEAST = 2;
+// dicom-microscopy-viewer's zoomToROI (0.48) fits seven times the extent of the ROI it is given.
+const ZOOM_TO_ROI_EXPANSION = 7;
+
+function extentOf(coordinates) {
+  const xs = coordinates.map((point) => point[0]);
+  const ys = coordinates.map((point) => point[1]);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+}
+
+// Millimetres per screen pixel that show the focus (any orientation of the slide on screen).
+function focusResolution(viewer, element, extent) {
+  const [, size] = viewer.boundingBox;
+  const shorter = Math.min(element.clientWidth, element.clientHeight);
+  const longer = Math.max(element.clientWidth, element.clientHeight);
+  const fits = (FOCUS_MARGIN * Math.max(extent[2] - extent[0], extent[3] - extent[1])) / shorter;
+  // The whole slide is shown at no finer than this (its longer side along the longer screen side).
+  const overview = Math.max(size[0], size[1]) / longer;
+  return Math.min(fits, overview / ZOOM_IN_AT_LEAST);
+}
+
+function zoomToFocus(viewer, element, focus) {
+  const extent = extentOf(focus.coordinates);
+  const centre = [(extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2];
+  // A square (so the slide's rotation on screen does not matter) that zoomToROI expands to the
+  // view wanted, added just for the zoom and removed straight after.
+  const side = focusResolution(viewer, element, extent) * Math.min(element.clientWidth, element.clientHeight);
+  const half = side / ZOOM_TO_ROI_EXPANSION / 2;
+  const z = focus.coordinates[0][2];
+  const corners = [[-1, -1], [1, -1], [1, 1], [-1, 1], [-1, -1]];
+  const uid = `${element.dataset.series}.focus-view`;
+  const scoord3d = new dicomMicroscopyViewer.scoord3d.Polygon({
+    coordinates: corners.map(([dx, dy]) => [centre[0] + dx * half, centre[1] + dy * half, z]),
+    frameOfReferenceUID: focus.frameOfReference,
+  });
+  viewer.addROI(new dicomMicroscopyViewer.roi.ROI({ scoord3d, uid }), {
+    stroke: { color: [0, 0, 0, 0], width: 0 },
+    fill: { color: [0, 0, 0, 0] },
+  });
+  viewer.zoomToROI(uid);
+  viewer.removeROI(uid);
+}
+
 function showFoci(viewer, element, foci) {
   const list = controls(element).foci;
   foci.forEach((focus, index) => {
@@ -128,7 +175,7 @@ function showFoci(viewer, element, foci) {
     const peak = focus.peak === null ? "" : ` · peak ${focus.peak.toFixed(2)}`;
     button.textContent = `${focus.identifier || `Focus ${index + 1}`}${peak}`;
     button.addEventListener("click", () => {
-      viewer.zoomToROI(uid);
+      zoomToFocus(viewer, element, focus);
       element.dataset.zoomedTo = uid;
     });
     const entry = document.createElement("li");

@@ -109,7 +109,8 @@ def test_a_worker_killed_mid_analysis_leaves_its_job_to_the_other(
         jobs = {job.id: job for job in site.jobs()}
         assert [job.state for job in jobs.values()] == [JobState.DONE] * len(chosen)
         assert jobs[job_id].attempts == 2
-        assert jobs[job_id].worker is not None and f":{pid}:" not in jobs[job_id].worker
+        worker = jobs[job_id].worker
+        assert worker is not None and f":{pid}:" not in worker
         _assert_one_result_set_each(pacs, chosen)
     finally:
         site.stop()

@@ -20,8 +20,8 @@ MARKED_RESULTS = {"probability_floor": 0.2, "max_foci": 3, "binary_segmentation"
 
 def _changed(section: str, key: str, value: object) -> Settings:
     if section == "inference":
-        return Settings(inference=InferenceSettings(**{key: value}))  # type: ignore[arg-type]
-    return Settings(results=ResultsSettings(**{key: value}))  # type: ignore[arg-type]
+        return Settings(inference=InferenceSettings(**{key: value}))
+    return Settings(results=ResultsSettings(**{key: value}))
 
 
 MARKED = [("inference", key, value) for key, value in sorted(MARKED_INFERENCE.items())] + [

@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import sqlalchemy as sa
 
@@ -45,7 +46,12 @@ def _values(
     )
 
 
-def _place(received: ReceivedInstance) -> dict[str, str]:
+class _Place(TypedDict):
+    storage_dir: str
+    path: str
+
+
+def _place(received: ReceivedInstance) -> _Place:
     """Where the index stores it: the slide's folder and the file in it."""
     series, sop = received.series_instance_uid, received.sop_instance_uid
     return {"storage_dir": f"/slides/{series}", "path": f"/slides/{series}/{sop}.dcm"}

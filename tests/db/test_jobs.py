@@ -208,7 +208,9 @@ def test_requeue_stale_recovers_jobs_of_a_dead_worker(database: Database) -> Non
     with database.session() as session:
         jobs.fail(session, leases[last_attempt], "x", retry_after=timedelta(0))
         session.commit()
-        leases[last_attempt] = jobs.claim(session, "w1")  # its second and last attempt
+        second = jobs.claim(session, "w1")  # its second and last attempt
+        assert second is not None
+        leases[last_attempt] = second
         jobs.cancel(session, cancelled)
         live = jobs.claim(session, "w2")
         session.commit()

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
-from pydicom import Dataset, dcmwrite
+from pydicom import Dataset, FileMetaDataset, dcmwrite
 from pydicom.uid import ExplicitVRLittleEndian
 
 from db.migrate import alembic_config, head_revision, upgrade
@@ -44,7 +44,7 @@ def dicom_file(path: Path, sop_class: str, series: str) -> str:
     dataset.ReferencedSeriesSequence = [reference]
     dataset.SeriesInstanceUID = series
     dataset.Modality = "SEG"
-    dataset.file_meta = Dataset()
+    dataset.file_meta = FileMetaDataset()
     dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     dcmwrite(path, dataset, enforce_file_format=True)
     return instance
@@ -76,7 +76,9 @@ def test_outputs_move_into_typed_rows_and_back(empty_url: str, tmp_path: Path) -
                 "stats": {"outputs": outputs, "top_k": 1000},
                 "created_at": T0,
             }
-            session.execute(sa.insert(Result.__table__).values(columns))
+            table = Result.__table__
+            assert isinstance(table, sa.Table)
+            session.execute(sa.insert(table).values(columns))
         assert upgrade(empty_url, REVISION) == REVISION
         with database.session() as session:
             result = session.scalars(sa.select(Result)).one()

@@ -101,6 +101,7 @@ def test_3d_bulk_annotations_map_from_slide_coordinates(slide: list[Path], tmp_p
     path = tmp_path / "ann3d.dcm"
     bulk(base, "3D", [to_slide(corners_px)]).save_as(path)
     (region,) = read_annotation_file(path, slide_frame(slide))
+    assert isinstance(region, AnnotatedOutline)
     assert np.allclose(region.points_um, corners_px * 0.25, atol=1e-6)
 
 
@@ -110,6 +111,7 @@ def test_an_ellipse_becomes_an_outline_through_its_axes(slide: list[Path], tmp_p
     path = tmp_path / "ellipse.dcm"
     bulk(level, "2D", [axes], graphic="ELLIPSE").save_as(path)
     (region,) = read_annotation_file(path, slide_frame(slide))
+    assert isinstance(region, AnnotatedOutline)
     x, y = region.points_um[:, 0] / 0.25, region.points_um[:, 1] / 0.25
     assert np.allclose(((x - 120) / 20) ** 2 + ((y - 50) / 10) ** 2, 1.0)
 

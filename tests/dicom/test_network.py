@@ -34,9 +34,12 @@ def test_configuring_is_idempotent_and_streams_both_ways() -> None:
 def test_a_pdu_is_read_whole_across_many_small_sends() -> None:
     ours, theirs = socket.socketpair()
     payload = bytes(range(256)) * 4096
-    sender = threading.Thread(
-        target=lambda: [theirs.sendall(payload[i : i + 1000]) for i in range(0, len(payload), 1000)]
-    )
+
+    def send_in_pieces() -> None:
+        for start in range(0, len(payload), 1000):
+            theirs.sendall(payload[start : start + 1000])
+
+    sender = threading.Thread(target=send_in_pieces)
     sender.start()
     assert receive(ours, len(payload)) == payload
     sender.join()

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
-WSM = "1.2.840.10008.5.1.4.1.1.77.1.6"
+WSM = UID("1.2.840.10008.5.1.4.1.1.77.1.6")
 
 
 def write_pyramid(
@@ -38,7 +38,7 @@ def write_pyramid(
 
 
 def _level_dataset(
-    pixels: np.ndarray, spacing_um: float, tile: int, uids: dict[str, str]
+    pixels: np.ndarray, spacing_um: float, tile: int, uids: dict[str, UID]
 ) -> Dataset:
     height, width = pixels.shape[:2]
     dataset = Dataset()

@@ -110,7 +110,8 @@ def test_a_worker_killed_mid_analysis_leaves_its_job_to_the_other(
         assert [job.state for job in jobs.values()] == [JobState.DONE] * len(chosen)
         # The killed worker's attempt is given back and counted as a crash, not the slide's fault.
         assert (jobs[job_id].attempts, jobs[job_id].crashes) == (1, 1)
-        assert jobs[job_id].worker is not None and f":{pid}:" not in jobs[job_id].worker
+        worker = jobs[job_id].worker
+        assert worker is not None and f":{pid}:" not in worker
         _assert_one_result_set_each(pacs, chosen)
     finally:
         site.stop()

@@ -45,6 +45,7 @@ def tiny_deeplab(seed: int = 0) -> LoadedModel:
     # Random batch statistics, so that the output is not flat.
     for module in model.modules():
         if isinstance(module, nn.BatchNorm2d):
+            assert module.running_mean is not None and module.running_var is not None
             module.running_mean.uniform_(-0.1, 0.1)
             module.running_var.uniform_(0.5, 1.5)
     return loaded(model)

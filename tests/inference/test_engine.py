@@ -66,7 +66,10 @@ def test_stitched_map_and_top_k_equal_a_whole_image_pass() -> None:
     assert result.score == pytest.approx(expected_top.mean(), abs=1e-5)
     # The map at level 2 averages 4 x 4 blocks of analysed pixels.
     height, width = result.probability_map.height, result.probability_map.width
-    blocks = lambda a: a[: height * 4, : width * 4].reshape(height, 4, width, 4).sum((1, 3))  # noqa: E731
+
+    def blocks(a: np.ndarray) -> np.ndarray:
+        return a[: height * 4, : width * 4].reshape(height, 4, width, 4).sum((1, 3))
+
     weights = blocks(analysed.astype(float))
     with np.errstate(invalid="ignore"):
         expected_map = np.where(weights > 0, blocks(probabilities * analysed) / weights, 0)

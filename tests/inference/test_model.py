@@ -94,7 +94,7 @@ def torchvision_checkpoint(path: Path, width: int, aspp: int, classes: int) -> P
 def small(**fields: object) -> ModelConfig:
     values: dict[str, object] = {"depth": 50, "width": 4, "aspp_channels": 8}
     values.update(fields)
-    return ModelConfig.for_stride(8, **values)  # type: ignore[arg-type]
+    return ModelConfig.for_stride(8, **values)
 
 
 @pytest.mark.parametrize("depth", [18, 34, 50])

@@ -22,7 +22,7 @@ def _settings(tmp_path: Path, sqlite_url: str, **inference: object) -> Settings:
     return Settings(
         storage=StorageSettings(data_dir=tmp_path),
         db=DbSettings(url=sqlite_url),
-        inference=InferenceSettings(**inference),  # type: ignore[arg-type]
+        inference=InferenceSettings(**inference),
     )
 
 

@@ -15,6 +15,7 @@ from pydicom.uid import (
     SegmentationStorage,
 )
 from pynetdicom import AE, _config, evt
+from pynetdicom.dimse_primitives import C_STORE
 from pynetdicom.dsutils import split_dataset
 from pynetdicom.events import Event
 
@@ -39,14 +40,18 @@ class StoreScp:
             self._entity.add_supported_context(sop_class, syntaxes or ALL_SYNTAXES)
 
     def _stored(self, event: Event) -> int:
-        uid = str(event.request.AffectedSOPInstanceUID)
+        request = event.request
+        assert isinstance(request, C_STORE)
+        uid = str(request.AffectedSOPInstanceUID)
         self.received[uid] = (str(event.context.transfer_syntax), _data_set(event))
         return self.status
 
     def __enter__(self) -> "StoreScp":
-        self._server = self._entity.start_server(
+        server = self._entity.start_server(
             (HOST, self.port), block=False, evt_handlers=[(evt.EVT_C_STORE, self._stored)]
         )
+        assert server is not None  # not blocking: the server runs in its own thread
+        self._server = server
         return self
 
     def __exit__(self, *exc_info: object) -> None:

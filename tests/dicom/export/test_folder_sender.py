@@ -9,7 +9,6 @@ import pytest
 from pydicom import dcmread
 
 from config.settings import FolderDestination
-from dicom import atomic_file
 from dicom.export import FolderSender, Verdict, send_result
 from tests.dicom.results.writing import WrittenResult
 
@@ -38,7 +37,7 @@ def test_a_file_is_invisible_under_its_name_until_complete(
         # Every byte is written, not yet renamed: only the hidden partial name exists.
         seen.append((sorted(os.listdir(tmp_path)), Path(target.name).name))
 
-    monkeypatch.setattr(atomic_file.shutil, "copyfileobj", watching_copy)
+    monkeypatch.setattr(shutil, "copyfileobj", watching_copy)
     assert FolderSender(destination(tmp_path)).send(result.delivery_of(result.files[:1])).delivered
     ((names, partial),) = seen
     assert names == [partial] and partial.startswith(".") and partial.endswith(".partial")
@@ -52,7 +51,7 @@ def test_an_interrupted_copy_leaves_nothing(
         target.write(source.read(100))
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(atomic_file.shutil, "copyfileobj", fail_midway)
+    monkeypatch.setattr(shutil, "copyfileobj", fail_midway)
     outcome = FolderSender(destination(tmp_path)).send(result.delivery)
     assert outcome.verdict is Verdict.RETRY and "No space left" in outcome.reason
     assert list(tmp_path.iterdir()) == []
@@ -73,7 +72,7 @@ def test_a_permission_problem_is_permanent(
     def refuse(source: BinaryIO, target: BinaryIO, length: int = 0) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(atomic_file.shutil, "copyfileobj", refuse)
+    monkeypatch.setattr(shutil, "copyfileobj", refuse)
     outcome = FolderSender(destination(tmp_path)).send(result.delivery)
     assert outcome.verdict is Verdict.PERMANENT and "Permission denied" in outcome.reason
     assert list(tmp_path.iterdir()) == []

@@ -125,7 +125,7 @@ def test_a_stopped_pacs_is_retried_until_it_is_back(
     pacs = OrthancServer(tmp_path)
     with pacs:
         pacs.upload(source.paths[0])
-    targets = [dimse(pacs), dicomweb(pacs)]
+    targets: list[ExportDestination] = [dimse(pacs), dicomweb(pacs)]
     while_down = [send_result(target, result.delivery) for target in targets]
     assert [outcome.verdict for outcome in while_down] == [Verdict.RETRY, Verdict.RETRY]
     assert "no association" in while_down[0].reason

@@ -61,7 +61,7 @@ def test_peak_mean_and_area() -> None:
     probability[10:20, 30:50] = 0.6
     probability[12, 33] = 0.9
     (focus,) = find_foci(probability, threshold=0.5, count=5)
-    assert focus.outline == ((30, 10), (50, 10), (50, 20), (30, 20), (30, 10))
+    assert focus.outline == ((30.0, 10.0), (50.0, 10.0), (50.0, 20.0), (30.0, 20.0), (30.0, 10.0))
     assert focus.pixel_count == 200
     assert focus.peak_probability == pytest.approx(0.9)
     assert focus.mean_probability == pytest.approx((199 * 0.6 + 0.9) / 200)
@@ -87,7 +87,7 @@ def test_holes_are_filled_and_only_the_outer_outline_is_kept() -> None:
     probability[2:12, 2:12] = 0.8
     probability[5:8, 5:8] = 0.0
     (focus,) = find_foci(probability, threshold=0.5, count=5)
-    assert focus.outline == ((2, 2), (12, 2), (12, 12), (2, 12), (2, 2))
+    assert focus.outline == ((2.0, 2.0), (12.0, 2.0), (12.0, 12.0), (2.0, 12.0), (2.0, 2.0))
     assert focus.pixel_count == 100 - 9
 
 

@@ -2,13 +2,16 @@
 round trip, frame layouts, determinism and the highdicom pitfalls the writer avoids."""
 
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import highdicom as hd
 import numpy as np
 import pytest
 from pydicom import dcmread
+from pydicom.dataset import Dataset
 from pydicom.uid import JPEG2000Lossless, JPEGLSLossless
 
+from dicom.atomic_file import write_dataset
 from dicom.results import seg as seg_module
 from dicom.results.errors import ResultWriteError
 from dicom.results.provenance import ResultIdentity
@@ -234,12 +237,12 @@ def test_a_failed_write_leaves_no_file(
     tmp_path: Path, source: SourceSlide, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     written: list[Path] = []
-    real_write = seg_module.write_dataset
+    real_write = write_dataset
 
-    def fail_on_second(dataset: object, path: Path) -> None:
+    def fail_on_second(dataset: Dataset, path: Path) -> None:
         if written:
             raise OSError("disk full")
-        real_write(dataset, path)  # type: ignore[arg-type]
+        real_write(dataset, path)
         written.append(path)
 
     monkeypatch.setattr(seg_module, "write_dataset", fail_on_second)
@@ -254,7 +257,14 @@ def test_a_failed_write_leaves_no_file(
 # The highdicom behaviours the writer works around: if an upgrade changes them, these say so.
 
 
-def _highdicom_segmentation(source: SourceSlide, pixels: np.ndarray, **options: object) -> None:
+class _SegmentationOptions(TypedDict, total=False):
+    dimension_organization_type: str
+    omit_empty_frames: bool
+
+
+def _highdicom_segmentation(
+    source: SourceSlide, pixels: np.ndarray, **options: Unpack[_SegmentationOptions]
+) -> None:
     description = hd.seg.SegmentDescription(
         segment_number=1,
         segment_label="probability",

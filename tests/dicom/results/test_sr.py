@@ -6,6 +6,7 @@ from pathlib import Path
 import highdicom as hd
 import numpy as np
 import pytest
+from highdicom.sr.coding import CodedConcept
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import Comprehensive3DSRStorage
@@ -57,6 +58,13 @@ def test_report_agrees_with_the_slide_and_segmentation(
     assert_dcentvfy_clean([*source.paths, *result.paths])
 
 
+def _coded(evaluation: hd.sr.QualitativeEvaluation) -> CodedConcept:
+    """The evaluation's coded value (highdicom annotates it as a number)."""
+    value: object = evaluation.value
+    assert isinstance(value, CodedConcept)
+    return value
+
+
 def test_slide_probability_and_finding_read_back(result: WrittenResult) -> None:
     group = slide_group(result.sr_path)
     (probability,) = group.get_measurements()
@@ -65,7 +73,7 @@ def test_slide_probability_and_finding_read_back(result: WrittenResult) -> None:
     assert probability.value == pytest.approx(result.findings.score)
     (finding,) = group.get_qualitative_evaluations(name=PATHOLOGY)
     assert result.findings.score >= 0.5
-    assert finding.value.meaning == "Malignant"
+    assert _coded(finding).meaning == "Malignant"
 
 
 def test_finding_is_benign_below_the_threshold(
@@ -76,7 +84,7 @@ def test_finding_is_benign_below_the_threshold(
         tmp_path, source.map_level, result.segmentations, findings, result.identity, ANALYSIS_TIME
     ).path
     (finding,) = slide_group(path).get_qualitative_evaluations(name=PATHOLOGY)
-    assert finding.value.meaning == "Benign"
+    assert _coded(finding).meaning == "Benign"
     assert_dciodvfy_clean(path)
 
 
@@ -84,6 +92,7 @@ def test_references_the_source_level_and_the_finest_segmentation(
     source: SourceSlide, result: WrittenResult
 ) -> None:
     segment = slide_group(result.sr_path).referenced_segment
+    assert segment is not None
     segmentation = dcmread(result.seg_paths[0], stop_before_pixels=True)
     assert segment[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID == (
         segmentation.SOPInstanceUID
@@ -148,11 +157,13 @@ def test_foci_are_polygons_in_slide_coordinates_with_area_and_probabilities(
         assert area.value == pytest.approx(focus.area_mm2(spacing))
         assert peak.value == pytest.approx(focus.peak_probability)
         assert mean.value == pytest.approx(focus.mean_probability)
+        assert peak.derivation is not None and mean.derivation is not None
         assert (peak.derivation.meaning, mean.derivation.meaning) == ("Maximum", "Mean")
 
 
 def test_slide_score_says_how_it_was_derived(result: WrittenResult) -> None:
     (probability,) = slide_group(result.sr_path).get_measurements()
+    assert probability.derivation is not None and probability.method is not None
     assert probability.derivation.meaning == "Mean"
     assert probability.method.meaning == "Mean of the 1000 highest pixel probabilities"
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate, generate_frames
+from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from dicom.scp.received import StoreRequest
 from dicom.scp.spool import ReceivedFile
@@ -83,13 +84,14 @@ def truncated(source: Path, target: Path, *, keep: float) -> Path:
 def garbage(target: Path, *, size: int = 50_000, sop_class: str = WSI, seed: int = 0) -> Path:
     """A valid File Meta Information followed by random bytes, as a sender might stream."""
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPClassUID = UID(sop_class)
     meta.MediaStorageSOPInstanceUID = generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    with target.open("wb") as handle:
-        handle.write(b"\0" * 128 + b"DICM")
-        write_file_meta_info(handle, meta)
-        handle.write(random.Random(seed).randbytes(size))
+    buffer = DicomBytesIO()
+    buffer.write(b"\0" * 128 + b"DICM")
+    write_file_meta_info(buffer, meta)
+    buffer.write(random.Random(seed).randbytes(size))
+    target.write_bytes(buffer.getvalue())
     return target
 
 

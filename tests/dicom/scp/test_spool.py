@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from pydicom.dataset import FileMetaDataset
+from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info
-from pydicom.uid import ExplicitVRLittleEndian
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from dicom.scp.digest import DataSetDigest
 from dicom.scp.spool import INCOMING_SUFFIX, IncomingSpool
@@ -19,12 +20,12 @@ from dicom.scp.status import InstanceRefusedError, StoreStatus
 
 def _meta(implementation_version: str) -> bytes:
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.77.1.6"
-    meta.MediaStorageSOPInstanceUID = "1.2.3.4"
+    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.77.1.6")
+    meta.MediaStorageSOPInstanceUID = UID("1.2.3.4")
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.ImplementationVersionName = implementation_version
-    buffer = io.BytesIO()
-    write_file_meta_info(buffer, meta)  # type: ignore[arg-type]
+    buffer = DicomBytesIO()
+    write_file_meta_info(buffer, meta)
     return buffer.getvalue()
 
 

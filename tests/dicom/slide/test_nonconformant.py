@@ -4,6 +4,7 @@ or refused with a message that names the file and the attribute."""
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -212,7 +213,7 @@ FAILS: list[tuple[str, Variant, type[SlideError], str]] = [
 ]
 
 
-def _ids(cases: list[tuple[object, ...]]) -> list[str]:
+def _ids(cases: Sequence[tuple[object, ...]]) -> list[str]:
     return [str(case[0]) for case in cases]
 
 

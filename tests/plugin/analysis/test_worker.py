@@ -135,7 +135,7 @@ def test_a_pool_runs_every_job_once(database: Database, database_url: str, tmp_p
         )
     finally:
         pool.stop(10)
-    assert not pool.alive
+    assert not any(worker.alive for worker in pool.workers)
     with database.session() as session:
         assert sorted(r.job_id for r in session.query(Result)) == sorted(ids)
         workers = {jobs.get_job(session, i).worker for i in ids}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pydicom import dcmread
+from pydicom.uid import UID
 
 from config import ExportSettings, JobSettings, Settings, StorageSettings
 from config.settings import DimseDestination, FolderDestination
@@ -23,7 +24,7 @@ from tests.plugin.conftest import Analysed
 
 def settings(tmp_path: Path, *destinations: object, max_attempts: int = 3) -> Settings:
     export = ExportSettings(
-        destinations=list(destinations),  # type: ignore[arg-type]
+        destinations=list(destinations),
         max_attempts=max_attempts,
         initial_backoff_s=60,
         max_backoff_s=600,
@@ -183,7 +184,7 @@ def test_two_exporters_on_one_database_deliver_each_export_once(
     ids = [add_result(database, analysed, "share")["share"] for _ in range(12)]
     for number, export_id in enumerate(ids):  # each result its own instance, as in real life
         sr = dcmread(analysed[0].sr_path)
-        sr.SOPInstanceUID = sr.file_meta.MediaStorageSOPInstanceUID = uid(5)
+        sr.SOPInstanceUID = sr.file_meta.MediaStorageSOPInstanceUID = UID(uid(5))
         sr.save_as(tmp_path / f"sr-{number}.dcm", enforce_file_format=True)
         with database.session() as session, session.begin():
             result = session.get(Export, export_id).result  # type: ignore[union-attr]

@@ -37,9 +37,8 @@ class StalledSender:
         self._resume = threading.Event()
         entity = AE(ae_title="STALLER")
         entity.add_requested_context(meta.MediaStorageSOPClassUID, meta.TransferSyntaxUID)
-        handlers = [(evt.EVT_PDU_SENT, self._on_sent)]
         self.association: Association = entity.associate(
-            HOST, port, ae_title=SCP_TITLE, evt_handlers=handlers
+            HOST, port, ae_title=SCP_TITLE, evt_handlers=[(evt.EVT_PDU_SENT, self._on_sent)]
         )
         assert self.association.is_established
         self._thread = threading.Thread(target=self._store, daemon=True)
@@ -50,8 +49,9 @@ class StalledSender:
 
     def cut(self, how: Callable[[socket.socket], None]) -> None:
         """Do `how` to the raw connection, then let the sender's thread see what happened."""
-        connection = self.association.dul.socket.socket
-        how(connection)
+        association_socket = self.association.dul.socket
+        assert association_socket is not None and association_socket.socket is not None
+        how(association_socket.socket)
         self._resume.set()
         self._thread.join(30)
 

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, ViewportSize
 
 from config import DbSettings, Settings, StorageSettings, WebSettings
 from db import tokens
@@ -23,7 +23,7 @@ from tests.plugin.web.browser import chromium, log_in
 from tests.plugin.web.live_server import live_server
 from tests.plugin.web.synthetic import seed_cases
 
-VIEWPORT = {"width": 1360, "height": 820}
+VIEWPORT: ViewportSize = {"width": 1360, "height": 820}
 
 
 def capture(browser: Browser, base_url: str, secret: str, case_id: int, folder: Path) -> list[Path]:

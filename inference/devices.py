@@ -49,3 +49,11 @@ def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return f"{device}: {torch.cuda.get_device_name(device)}"
     return str(device)
+
+
+def allow_tf32(precision: torch.dtype) -> None:
+    """TF32 matrix products and convolutions (10-bit mantissa) only when float32 is not asked
+    for: `precision = float32` means float32 arithmetic, comparable to the CPU's."""
+    allowed = precision != torch.float32
+    torch.backends.cuda.matmul.allow_tf32 = allowed
+    torch.backends.cudnn.allow_tf32 = allowed

@@ -20,7 +20,13 @@ import torch
 
 from config.settings import InferenceSettings
 from inference.batches import BatchProducer, ReadPlan
-from inference.devices import device_name, precision_name, resolve_devices, resolve_precision
+from inference.devices import (
+    allow_tf32,
+    device_name,
+    precision_name,
+    resolve_devices,
+    resolve_precision,
+)
 from inference.errors import InferenceError, NoTissueError
 from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
 from inference.reading import announce_reads
@@ -89,6 +95,7 @@ class Engine:
             # Every batch has the same shape: let cuDNN pick its fastest kernels once.
             torch.backends.cudnn.benchmark = True
         self.precision = resolve_precision(options.precision, self.devices[0])
+        allow_tf32(self.precision)  # process-wide in torch: the last engine built decides
         self.replicas = [
             Replica(model, device, self.precision, options.compile) for device in self.devices
         ]

@@ -25,16 +25,20 @@ from inference.reading import announce_reads
 from inference.results import SlideInference
 from inference.source import RegionSource
 
-# Dense bfloat16/float16 tensor-core peaks (TFLOP/s) from the vendors' data sheets.
-PEAK_TFLOPS = {
-    "H100 80GB HBM3": 989.4,
-    "H100 SXM": 989.4,
-    "H100 NVL": 835.0,
-    "H100 PCIe": 756.0,
-    "H200": 989.4,
-    "A100": 312.0,
-    "L40S": 362.0,
-}
+# Dense bfloat16/float16 tensor-core peaks (TFLOP/s) from the vendors' data sheets (half the
+# "with sparsity" figures), keyed by what torch.cuda.get_device_name reports. Most specific
+# first: "NVIDIA H200 NVL" must not match "H200" (SXM), and an H100 SXM reports itself as
+# "NVIDIA H100 80GB HBM3" (or "H100 SXM5 ...").
+PEAK_TFLOPS: tuple[tuple[str, float], ...] = (
+    ("H200 NVL", 835.5),
+    ("H200", 989.5),
+    ("H100 NVL", 835.5),
+    ("H100 PCIe", 756.5),
+    ("H100 80GB HBM3", 989.5),
+    ("H100 SXM", 989.5),
+    ("A100", 312.0),
+    ("L40S", 362.1),
+)
 # Input megapixels per second one H100 consumes running ResNet-50 OS8 at the target (DESIGN).
 H100_INPUT_MEGAPIXELS_PER_S = 144.0
 
@@ -261,8 +265,12 @@ def _figures(
 def _peak(device: torch.device) -> float | None:
     if device.type != "cuda":
         return None
-    name = torch.cuda.get_device_name(device)
-    return next((peak for key, peak in PEAK_TFLOPS.items() if key in name), None)
+    return peak_tflops(torch.cuda.get_device_name(device))
+
+
+def peak_tflops(device_name: str) -> float | None:
+    """The dense half-precision peak of a GPU by its reported name, or None when unknown."""
+    return next((peak for key, peak in PEAK_TFLOPS if key in device_name), None)
 
 
 def _synchronise(device: torch.device) -> None:

@@ -66,6 +66,7 @@ class EngineOptions:
     precision: str = "auto"
     compile: bool = False
     reader_threads: int = 4
+    allow_cpu_fallback: bool = False
     spacing_tolerance: float = 0.1
     map_spacing_um: float = 8.0
     tissue: TissueParameters = dataclasses.field(default_factory=TissueParameters)
@@ -90,7 +91,7 @@ class Engine:
         self.model = model
         self.options = options
         self.layout = TileLayout(options.tile_size, options.tile_keep)
-        self.devices = resolve_devices(options.device)
+        self.devices = resolve_devices(options.device, options.allow_cpu_fallback)
         if any(device.type == "cuda" for device in self.devices):
             # Every batch has the same shape: let cuDNN pick its fastest kernels once.
             torch.backends.cudnn.benchmark = True

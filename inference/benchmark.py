@@ -193,8 +193,9 @@ def _time_model(engine: Engine, tiles: int) -> float:
     """Seconds of the bare forward passes for `tiles` tiles, in the engine's batches."""
     replica = engine.replicas[0]
     sizes = _batch_sizes(engine, tiles)
-    inputs = {size: replica.sample_input(size, engine.layout.size) for size in set(sizes)}
     with torch.inference_mode():
+        # Made in inference mode like the engine's tiles: a compiled model sees one kind.
+        inputs = {size: replica.sample_input(size, engine.layout.size) for size in set(sizes)}
         for size in inputs:
             replica.forward(inputs[size])
         _synchronise(replica.device)

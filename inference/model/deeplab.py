@@ -4,7 +4,6 @@ import contextlib
 
 import torch
 from torch import nn
-from torch.amp.autocast_mode import is_autocast_available
 from torch.nn import functional
 
 from inference.model.config import ModelConfig
@@ -82,8 +81,9 @@ class DeepLabV3(nn.Module):
 
 
 def _without_autocast(device_type: str) -> contextlib.AbstractContextManager[object]:
-    # The meta device (FLOP counting) has no autocast to turn off.
-    if not is_autocast_available(device_type):
+    # The meta device (FLOP counting) has no autocast to turn off; a plain comparison keeps
+    # this traceable by torch.compile.
+    if device_type == "meta":
         return contextlib.nullcontext()
     return torch.autocast(device_type, enabled=False)
 

@@ -7,6 +7,7 @@ feed one GPU at the DESIGN's target (about 144 input megapixels per second for D
 ResNet-50 at output stride 8 on an H100 at 45 % of its bfloat16 peak).
 """
 
+import dataclasses
 import math
 import os
 import platform
@@ -106,6 +107,9 @@ class BenchResult:
     reading_tiles_per_core_s: float
     cores_per_h100: float
     torch_version: str
+    stage_seconds: dict[str, float]  # of the last timed engine run: planning, tissue, ...
+    peak_memory_gib: float | None  # the device's allocator peak over the benchmark; None: CPU
+    gpus: tuple[str, ...]  # every CUDA device visible, with its model
 
 
 def default_threads(options: EngineOptions) -> int | None:
@@ -159,6 +163,8 @@ def measure_reading(engine: Engine, source: RegionSource) -> ReadingFigures:
 def _measure(plan: BenchPlan, source: RegionSource, source_name: str) -> BenchResult:
     torch.manual_seed(0)
     engine = Engine(plan.model, plan.options)
+    if engine.devices[0].type == "cuda":
+        torch.cuda.reset_peak_memory_stats(engine.devices[0])
     engine.warm_up()
     reading = measure_reading(engine, source)  # also warms the files' pages
     result = engine.run(source)  # warm: allocator, pinned memory, thread start-up
@@ -260,6 +266,9 @@ def _figures(
         reading_tiles_per_core_s=reading.tiles_per_core_s,
         cores_per_h100=reading.cores_per_h100,
         torch_version=torch.__version__,
+        stage_seconds=dataclasses.asdict(statistics.timings),
+        peak_memory_gib=_peak_memory_gib(device),
+        gpus=_gpus(),
     )
 
 
@@ -272,6 +281,19 @@ def _peak(device: torch.device) -> float | None:
 def peak_tflops(device_name: str) -> float | None:
     """The dense half-precision peak of a GPU by its reported name, or None when unknown."""
     return next((peak for key, peak in PEAK_TFLOPS if key in device_name), None)
+
+
+def _peak_memory_gib(device: torch.device) -> float | None:
+    if device.type != "cuda":
+        return None
+    return torch.cuda.max_memory_allocated(device) / 2**30
+
+
+def _gpus() -> tuple[str, ...]:
+    if not torch.cuda.is_available():
+        return ()
+    count = torch.cuda.device_count()
+    return tuple(device_name(torch.device("cuda", index)) for index in range(count))
 
 
 def _synchronise(device: torch.device) -> None:

@@ -21,7 +21,9 @@ ARG TORCH_INDEX=https://download.pytorch.org/whl
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PATHSENTRY_STORAGE__DATA_DIR=/data \
-    PATHSENTRY_WEB__HOST=0.0.0.0
+    PATHSENTRY_WEB__HOST=0.0.0.0 \
+    TORCHINDUCTOR_CACHE_DIR=/data/cache/torchinductor \
+    TRITON_CACHE_DIR=/data/cache/triton
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # A C compiler: Triton builds its CUDA launcher with it (inference.compile = true). Debian's
 # point releases replace pinned versions: the base image's tag is what pins them.

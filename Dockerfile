@@ -1,7 +1,10 @@
 # PathSentry for a CUDA GPU host: docker run --gpus all -p 11112:11112 -p 8000:8000 -v /srv/pathsentry:/data IMAGE
 # Any role: IMAGE serve --roles ingest,web,export | IMAGE worker --device cuda:0 (deploy/compose.yaml)
-# The PyPI build of torch for Linux bundles CUDA; the host needs the NVIDIA driver and container toolkit.
-FROM python:3.11-slim-bookworm AS build
+# TORCH_FLAVOUR picks the CUDA build of torch to fit the host's NVIDIA driver (README, "Docker on a
+# GPU host"): cu126 or cu128 (driver >= 525.60.13), cu130 (driver >= 580), cpu (no GPU).
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+
+FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY config config
@@ -9,23 +12,40 @@ COPY db db
 COPY dicom dicom
 COPY inference inference
 COPY plugin plugin
-RUN pip wheel --no-deps --wheel-dir /wheels .
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
-FROM python:3.11-slim-bookworm
+FROM ${BASE_IMAGE}
 ARG TORCH_VERSION=2.13.0
+ARG TORCH_FLAVOUR=cu128
+ARG TORCH_INDEX=https://download.pytorch.org/whl
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PATHSENTRY_STORAGE__DATA_DIR=/data \
-    PATHSENTRY_WEB__HOST=0.0.0.0
-RUN pip install "torch==${TORCH_VERSION}"
+    PATHSENTRY_WEB__HOST=0.0.0.0 \
+    TORCHINDUCTOR_CACHE_DIR=/data/cache/torchinductor \
+    TRITON_CACHE_DIR=/data/cache/triton
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# A C compiler: Triton builds its CUDA launcher with it (inference.compile = true). Debian's
+# point releases replace pinned versions: the base image's tag is what pins them.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
+RUN pip install --index-url "${TORCH_INDEX}/${TORCH_FLAVOUR}" "torch==${TORCH_VERSION}"
 COPY --from=build /wheels /wheels
-RUN pip install "$(ls /wheels/pathsentry-*.whl)[postgres]" && rm -rf /wheels \
- && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin pathsentry \
+# The one wheel built above (its version is this source tree's).
+# hadolint ignore=DL3013
+RUN wheel=(/wheels/pathsentry-*.whl) && pip install "${wheel[0]}[postgres]" && rm -rf /wheels \
+ && useradd --system --no-log-init --uid 10001 --home-dir /data --shell /usr/sbin/nologin pathsentry \
  && mkdir -p /data && chown pathsentry /data
-USER pathsentry
+USER 10001
+# bench, demo and relative paths land in the data volume, writable by this user.
+WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 11112 8000
+# serve: /healthz on PATHSENTRY_WEB__PORT; a worker-only container sets PATHSENTRY_HEALTH_URL to
+# its metrics port (worker --metrics-port 9100: http://127.0.0.1:9100/metrics).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+  CMD ["python", "-c", "import os, sys, urllib.request as r; p = os.environ.get('PATHSENTRY_WEB__PORT', '8000'); u = os.environ.get('PATHSENTRY_HEALTH_URL') or f'http://127.0.0.1:{p}/healthz'; sys.exit(r.urlopen(u, timeout=4).status != 200)"]
 ENTRYPOINT ["pathsentry"]
 CMD ["serve"]

@@ -223,6 +223,7 @@ class InferenceSettings(Section):
     top_k: Annotated[int, Field(ge=1, json_schema_extra=AFFECTS_OUTPUT)] = 1000
     compile: bool = False
     reader_threads: Annotated[int, Field(ge=1, le=64)] = 4
+    allow_cpu_fallback: bool = False
 
     @field_validator("weights", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ feed one GPU at the DESIGN's target (about 144 input megapixels per second for D
 ResNet-50 at output stride 8 on an H100 at 45 % of its bfloat16 peak).
 """
 
+import dataclasses
 import math
 import os
 import platform
@@ -25,16 +26,20 @@ from inference.reading import announce_reads
 from inference.results import SlideInference
 from inference.source import RegionSource
 
-# Dense bfloat16/float16 tensor-core peaks (TFLOP/s) from the vendors' data sheets.
-PEAK_TFLOPS = {
-    "H100 80GB HBM3": 989.4,
-    "H100 SXM": 989.4,
-    "H100 NVL": 835.0,
-    "H100 PCIe": 756.0,
-    "H200": 989.4,
-    "A100": 312.0,
-    "L40S": 362.0,
-}
+# Dense bfloat16/float16 tensor-core peaks (TFLOP/s) from the vendors' data sheets (half the
+# "with sparsity" figures), keyed by what torch.cuda.get_device_name reports. Most specific
+# first: "NVIDIA H200 NVL" must not match "H200" (SXM), and an H100 SXM reports itself as
+# "NVIDIA H100 80GB HBM3" (or "H100 SXM5 ...").
+PEAK_TFLOPS: tuple[tuple[str, float], ...] = (
+    ("H200 NVL", 835.5),
+    ("H200", 989.5),
+    ("H100 NVL", 835.5),
+    ("H100 PCIe", 756.5),
+    ("H100 80GB HBM3", 989.5),
+    ("H100 SXM", 989.5),
+    ("A100", 312.0),
+    ("L40S", 362.1),
+)
 # Input megapixels per second one H100 consumes running ResNet-50 OS8 at the target (DESIGN).
 H100_INPUT_MEGAPIXELS_PER_S = 144.0
 
@@ -102,6 +107,9 @@ class BenchResult:
     reading_tiles_per_core_s: float
     cores_per_h100: float
     torch_version: str
+    stage_seconds: dict[str, float]  # of the last timed engine run: planning, tissue, ...
+    peak_memory_gib: float | None  # the device's allocator peak over the benchmark; None: CPU
+    gpus: tuple[str, ...]  # every CUDA device visible, with its model
 
 
 def default_threads(options: EngineOptions) -> int | None:
@@ -155,6 +163,8 @@ def measure_reading(engine: Engine, source: RegionSource) -> ReadingFigures:
 def _measure(plan: BenchPlan, source: RegionSource, source_name: str) -> BenchResult:
     torch.manual_seed(0)
     engine = Engine(plan.model, plan.options)
+    if engine.devices[0].type == "cuda":
+        torch.cuda.reset_peak_memory_stats(engine.devices[0])
     engine.warm_up()
     reading = measure_reading(engine, source)  # also warms the files' pages
     result = engine.run(source)  # warm: allocator, pinned memory, thread start-up
@@ -189,8 +199,9 @@ def _time_model(engine: Engine, tiles: int) -> float:
     """Seconds of the bare forward passes for `tiles` tiles, in the engine's batches."""
     replica = engine.replicas[0]
     sizes = _batch_sizes(engine, tiles)
-    inputs = {size: replica.sample_input(size, engine.layout.size) for size in set(sizes)}
     with torch.inference_mode():
+        # Made in inference mode like the engine's tiles: a compiled model sees one kind.
+        inputs = {size: replica.sample_input(size, engine.layout.size) for size in set(sizes)}
         for size in inputs:
             replica.forward(inputs[size])
         _synchronise(replica.device)
@@ -255,14 +266,34 @@ def _figures(
         reading_tiles_per_core_s=reading.tiles_per_core_s,
         cores_per_h100=reading.cores_per_h100,
         torch_version=torch.__version__,
+        stage_seconds=dataclasses.asdict(statistics.timings),
+        peak_memory_gib=_peak_memory_gib(device),
+        gpus=_gpus(),
     )
 
 
 def _peak(device: torch.device) -> float | None:
     if device.type != "cuda":
         return None
-    name = torch.cuda.get_device_name(device)
-    return next((peak for key, peak in PEAK_TFLOPS.items() if key in name), None)
+    return peak_tflops(torch.cuda.get_device_name(device))
+
+
+def peak_tflops(device_name: str) -> float | None:
+    """The dense half-precision peak of a GPU by its reported name, or None when unknown."""
+    return next((peak for key, peak in PEAK_TFLOPS if key in device_name), None)
+
+
+def _peak_memory_gib(device: torch.device) -> float | None:
+    if device.type != "cuda":
+        return None
+    return torch.cuda.max_memory_allocated(device) / 2**30
+
+
+def _gpus() -> tuple[str, ...]:
+    if not torch.cuda.is_available():
+        return ()
+    count = torch.cuda.device_count()
+    return tuple(device_name(torch.device("cuda", index)) for index in range(count))
 
 
 def _synchronise(device: torch.device) -> None:

@@ -20,7 +20,13 @@ import torch
 
 from config.settings import InferenceSettings
 from inference.batches import BatchProducer, ReadPlan
-from inference.devices import device_name, precision_name, resolve_devices, resolve_precision
+from inference.devices import (
+    allow_tf32,
+    device_name,
+    precision_name,
+    resolve_devices,
+    resolve_precision,
+)
 from inference.errors import InferenceError, NoTissueError
 from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
 from inference.reading import announce_reads
@@ -60,6 +66,7 @@ class EngineOptions:
     precision: str = "auto"
     compile: bool = False
     reader_threads: int = 4
+    allow_cpu_fallback: bool = False
     spacing_tolerance: float = 0.1
     map_spacing_um: float = 8.0
     tissue: TissueParameters = dataclasses.field(default_factory=TissueParameters)
@@ -84,11 +91,12 @@ class Engine:
         self.model = model
         self.options = options
         self.layout = TileLayout(options.tile_size, options.tile_keep)
-        self.devices = resolve_devices(options.device)
+        self.devices = resolve_devices(options.device, options.allow_cpu_fallback)
         if any(device.type == "cuda" for device in self.devices):
             # Every batch has the same shape: let cuDNN pick its fastest kernels once.
             torch.backends.cudnn.benchmark = True
         self.precision = resolve_precision(options.precision, self.devices[0])
+        allow_tf32(self.precision)  # process-wide in torch: the last engine built decides
         self.replicas = [
             Replica(model, device, self.precision, options.compile) for device in self.devices
         ]

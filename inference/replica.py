@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 
 from inference.batches import TileBatch
-from inference.model import LoadedModel
+from inference.model import LoadedModel, fold_batch_norm
 from inference.resampling import resample
 from inference.tiling import AnalysisGrid, TileLayout
 
@@ -27,7 +27,8 @@ class Replica:
         self._cuda = device.type == "cuda"
         # Tiles arrive NHWC; tensor cores and oneDNN's CPU convolutions both run NHWC best.
         self._memory_format = torch.channels_last
-        module = copy.deepcopy(model.module).eval().to(device)
+        # Folded BatchNorm: one pass fewer over every activation, the same output.
+        module = fold_batch_norm(copy.deepcopy(model.module).eval()).to(device)
         module = module.to(memory_format=self._memory_format)  # type: ignore[call-overload]
         self._module: Callable[[torch.Tensor], torch.Tensor] = (
             torch.compile(module, dynamic=False) if compile_model else module

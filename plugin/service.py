@@ -169,7 +169,10 @@ def _start_analysis(
     settings: Settings, database: Database, metrics: ServiceMetrics, wakeup: Wakeup
 ) -> tuple[WorkerPool, Recovered]:
     """One worker per device; every job left running is this process's (single-process mode)."""
-    devices = [str(device) for device in resolve_devices(settings.inference.device)]
+    inference = settings.inference
+    devices = [
+        str(device) for device in resolve_devices(inference.device, inference.allow_cpu_fallback)
+    ]
     if "cpu" in devices:
         keep_freed_memory()
     pipeline = SlidePipeline(settings)

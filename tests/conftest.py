@@ -9,6 +9,9 @@ import pytest
 
 # CI sets this: a test whose tool or server is missing then fails instead of being skipped.
 STRICT = os.environ.get("PATHSENTRY_TEST_STRICT") == "1"
+# Set on a GPU machine: a `gpu` test then fails where CUDA is unavailable, so a broken CUDA
+# set-up (wrong wheel, old driver) cannot pass by skipping.
+REQUIRE_GPU = os.environ.get("PATHSENTRY_TEST_REQUIRE_GPU") == "1"
 
 POSTGRES_URL = os.environ.get(
     "PATHSENTRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -31,7 +34,9 @@ def _missing(marker: str) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not any(item.get_closest_marker("gpu") for item in items) or _cuda_available():
+    if not any(item.get_closest_marker("gpu") for item in items):
+        return
+    if REQUIRE_GPU or _cuda_available():
         return
     for item in items:
         if item.get_closest_marker("gpu"):
@@ -40,6 +45,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if REQUIRE_GPU and item.get_closest_marker("gpu") and not _cuda_available():
+        pytest.fail("PATHSENTRY_TEST_REQUIRE_GPU=1 but torch.cuda.is_available() is False")
     for marker in ("orthanc", "browser"):
         if item.get_closest_marker(marker):
             reason = _missing(marker)

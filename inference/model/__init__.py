@@ -4,6 +4,7 @@ from inference.model.bundled import bundled_weights, resolve_weights
 from inference.model.config import ModelConfig
 from inference.model.cost import forward_flops
 from inference.model.deeplab import DeepLabV3, build_model
+from inference.model.folding import fold_batch_norm
 from inference.model.weights import (
     LoadedModel,
     LoadReport,
@@ -24,6 +25,7 @@ __all__ = [
     "WeightsFile",
     "build_model",
     "bundled_weights",
+    "fold_batch_norm",
     "forward_flops",
     "load_checked",
     "load_for_finetuning",

@@ -1,5 +1,7 @@
 """DeepLab v3 (Chen et al. 2017) with module names that match torchvision's deeplabv3."""
 
+import contextlib
+
 import torch
 from torch import nn
 from torch.nn import functional
@@ -70,9 +72,20 @@ class DeepLabV3(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits: torch.Tensor = self.classifier(self.backbone(x))
-        return functional.interpolate(
-            logits, size=x.shape[-2:], mode="bilinear", align_corners=False
-        )
+        # The upsampled logits are what is thresholded and ranked: interpolate in float32
+        # even under autocast (a bfloat16 logit near 4 is only good to 0.03).
+        with _without_autocast(x.device.type):
+            return functional.interpolate(
+                logits.float(), size=x.shape[-2:], mode="bilinear", align_corners=False
+            )
+
+
+def _without_autocast(device_type: str) -> contextlib.AbstractContextManager[object]:
+    # The meta device (FLOP counting) has no autocast to turn off; a plain comparison keeps
+    # this traceable by torch.compile.
+    if device_type == "meta":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type, enabled=False)
 
 
 def build_model(config: ModelConfig) -> DeepLabV3:

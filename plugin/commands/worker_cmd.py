@@ -33,17 +33,17 @@ def worker(
     the queue; a killed worker's job is redelivered to another worker.
     """
     settings: Settings = ctx.obj
-    chosen = _device(device or settings.inference.device)
+    chosen = _device(device or settings.inference.device, settings.inference.allow_cpu_fallback)
     run_worker(settings, device=chosen, concurrency=concurrency, metrics_port=metrics_port)
 
 
-def _device(value: str) -> str:
+def _device(value: str, allow_cpu_fallback: bool) -> str:
     try:
         checked = TypeAdapter(Device).validate_python(value)
     except ValidationError as error:
         reason = error.errors()[0]["msg"]
         raise typer.BadParameter(f"{value!r}: {reason}", param_hint="--device") from error
     try:
-        return str(resolve_devices(checked)[0])
+        return str(resolve_devices(checked, allow_cpu_fallback)[0])
     except InferenceError as error:
         raise typer.BadParameter(str(error), param_hint="--device") from error

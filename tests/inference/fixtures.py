@@ -6,7 +6,8 @@ from torch import nn
 
 from inference.engine import Engine, EngineOptions
 from inference.memory_source import ArraySource
-from inference.model import LoadedModel, ModelConfig, build_model
+from inference.model import DeepLabV3, LoadedModel, ModelConfig, build_model
+from inference.results import SlideInference
 from inference.tissue import TissueParameters
 
 SPACING = 0.476
@@ -79,7 +80,8 @@ class ConstantModel(nn.Module):
         self.logit = logit
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.full((x.shape[0], 1, *x.shape[2:]), self.logit, dtype=x.dtype)
+        shape = (x.shape[0], 1, *x.shape[2:])
+        return torch.full(shape, self.logit, dtype=x.dtype, device=x.device)
 
 
 class LocalModel(nn.Module):
@@ -97,7 +99,62 @@ class LocalModel(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layers(x)
+        logits: torch.Tensor = self.layers(x)
+        return logits
+
+
+# How far two probability maps of `strong_model` may lie apart: CUDA float32 without TF32
+# against the CPU (rounding order only), and bfloat16 against float32 (0.017 measured under
+# the CPU's bfloat16 autocast; a channel swap or a dropped normalisation moves it by > 0.9).
+FLOAT32_ATOL = 1e-4
+BFLOAT16_ATOL = 0.05
+
+
+class StrongModel(nn.Module):
+    """A tiny DeepLab plus a 5x5 colour filter, both scaled so that probabilities over the
+    tissue of `slide` spread across 0..1: a swapped channel, a dropped normalisation or a
+    transposed tile changes the output far beyond the tolerances above."""
+
+    def __init__(self, seed: int = 0, spread: float = 2.0) -> None:
+        super().__init__()
+        deeplab = tiny_deeplab(seed).module
+        assert isinstance(deeplab, DeepLabV3)
+        self.deeplab = deeplab
+        torch.manual_seed(seed)
+        self.pixels = nn.Conv2d(3, 1, 5, padding=2)
+        image = tissue_image(300, 400, seed)
+        tissue = torch.from_numpy((image != 236).any(axis=2))
+        head = self.deeplab.classifier[-1]
+        assert isinstance(head, nn.Conv2d) and head.bias is not None
+        with torch.no_grad():
+            x = normalise(image)
+            _standardise(head.weight, head.bias, self.deeplab(x)[0, 0][tissue], 1.0)
+            assert self.pixels.bias is not None
+            _standardise(self.pixels.weight, self.pixels.bias, self.pixels(x)[0, 0][tissue], spread)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits: torch.Tensor = self.deeplab(x) + self.pixels(x)
+        return logits
+
+
+def _standardise(
+    weight: torch.Tensor, bias: torch.Tensor, output: torch.Tensor, std: float
+) -> None:
+    """Rescale a 1-output convolution so that `output` would have mean 0 and deviation `std`."""
+    factor = std / output.std()
+    weight.mul_(factor)
+    bias.sub_(output.mean()).mul_(factor)
+
+
+def strong_model(seed: int = 0) -> LoadedModel:
+    return loaded(StrongModel(seed))
+
+
+def map_difference(first: SlideInference, second: SlideInference) -> float:
+    """The largest difference between two results' probability maps (same tiles required)."""
+    assert np.array_equal(first.tile_origins, second.tile_origins)
+    a, b = first.probability_map.probabilities, second.probability_map.probabilities
+    return float(np.abs(a - b).max())
 
 
 def normalise(image: np.ndarray) -> torch.Tensor:

@@ -9,8 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import sqlalchemy as sa
 
 from db.models import ExportState, Job, Result
 from db.session import connect
-from tests.conftest import POSTGRES_URL, require
+from tests.conftest import require
 from tests.e2e.harness import E2eSlide, wait_until
 from tests.orthanc import OrthancServer, free_port
 
@@ -34,28 +32,6 @@ def require_rabbitmq() -> None:
         socket.create_connection(("127.0.0.1", 5672), timeout=2).close()
     except OSError as error:
         require(False, f"RabbitMQ at 127.0.0.1:5672 is not reachable: {error}")
-
-
-@contextmanager
-def fresh_postgres() -> Iterator[str]:
-    """A new, empty PostgreSQL database for one installation; dropped afterwards."""
-    server = sa.create_engine(
-        POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        server.connect().close()
-    except sa.exc.OperationalError as error:
-        server.dispose()
-        require(False, f"PostgreSQL at {POSTGRES_URL} is not reachable: {error.orig}")
-    name = f"pathsentry_e2e_{secrets.token_hex(4)}"
-    with server.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
 
 
 @dataclass

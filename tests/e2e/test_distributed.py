@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from db.models import JobState
-from tests.e2e.distributed import RABBITMQ, Installation, fresh_postgres, require_rabbitmq
+from tests.db.fixtures import new_postgres_database
+from tests.e2e.distributed import RABBITMQ, Installation, require_rabbitmq
 from tests.e2e.harness import E2eSlide, make_slide, results_in_pacs, wait_until
 from tests.orthanc import OrthancServer
 from tests.plugin.slides import tiny_model
@@ -41,7 +42,7 @@ def pacs(tmp_path: Path) -> Iterator[OrthancServer]:
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    with fresh_postgres() as url:
+    with new_postgres_database("pathsentry_e2e") as url:
         yield url
 
 

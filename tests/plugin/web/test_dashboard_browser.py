@@ -130,3 +130,25 @@ def test_screenshots_for_the_readme(
 ) -> None:
     written = capture(browser, base_url, pathologist, cases["S26-0412"], tmp_path / "docs")
     assert [path.read_bytes()[:4] for path in written] == [b"\x89PNG", b"\x89PNG"]
+
+
+PLACEHOLDER_FITS = """input => {
+  const style = getComputedStyle(input);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [context.measureText(input.placeholder).width, room];
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1366, 1920])
+def test_the_search_placeholder_fits_its_box(
+    browser: Browser, base_url: str, pathologist: str, width: int
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    try:
+        log_in(page, base_url, pathologist)
+        text, room = page.locator("input[name=q]").evaluate(PLACEHOLDER_FITS)
+    finally:
+        page.close()
+    assert 0 < text <= room

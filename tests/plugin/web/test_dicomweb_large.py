@@ -1,4 +1,7 @@
-"""A slide instance of about 1 GB served through DICOMweb with flat memory."""
+"""A slide instance of over 2 GB served through DICOMweb with flat memory.
+
+Past 2 GiB a signed 32-bit offset overflows: the frames at the end lie beyond it.
+"""
 
 import hashlib
 import itertools
@@ -19,8 +22,8 @@ from tests.db.factories import add_case, add_slide
 from tests.dicom.frame_files import jpeg_tiles, write_fragments
 from tests.plugin.web.live_server import live_server
 
-TARGET_BYTES = 1 << 30
-MEMORY_BOUND = 48 << 20  # what the whole process may allocate while 1 GB streams through it
+TARGET_BYTES = (2 << 30) + (64 << 20)
+MEMORY_BOUND = 48 << 20  # what the whole process may allocate while 2 GB streams through it
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +34,7 @@ def database_url(sqlite_url: str) -> str:
     return sqlite_url
 
 
-def test_a_1_gb_instance_streams_with_flat_memory(
+def test_a_2_gb_instance_streams_with_flat_memory(
     settings: Settings, database: Database, token_of: dict[Role, str]
 ) -> None:
     tiles = jpeg_tiles(8, size=256)
@@ -61,7 +64,7 @@ def test_a_1_gb_instance_streams_with_flat_memory(
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-    assert size == path.stat().st_size > TARGET_BYTES * 0.9
+    assert size == path.stat().st_size > 2 << 30
     assert digest == _file_digest(path)
     assert peak < MEMORY_BOUND
 

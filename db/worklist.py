@@ -4,14 +4,15 @@ Order: suspicious cases (a slide's probability at or above the threshold), highe
 then cases that need a person because a slide failed, was not evaluable, was cancelled or is
 incomplete, its volume images never came (flagged, never buried); then cases still being
 received or analysed; then the rest.
-Within a group, the earliest arrival comes first.
+Within a group, the earliest arrival comes first: among suspicious cases of equal probability,
+the one that has waited longest.
 """
 
 import enum
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,6 +72,39 @@ class SlideStatus(enum.StrEnum):
             SlideStatus.CANCELLED,
             SlideStatus.INCOMPLETE,
         )
+
+
+class CaseStatus(enum.StrEnum):
+    """Where a case stands, from its slides' statuses (the case's badge)."""
+
+    ATTENTION = "attention"
+    ANALYSING = "analysing"
+    ANALYSED = "analysed"
+
+
+def case_status(statuses: Iterable[SlideStatus]) -> CaseStatus:
+    """The one rule for a case: a slide that needs a person flags it; else any slide still
+    received or analysed (or none yet) keeps it analysing; only all slides done is analysed."""
+    seen = set(statuses)
+    if any(status.needs_attention for status in seen):
+        return CaseStatus.ATTENTION
+    if seen and seen <= {SlideStatus.DONE}:
+        return CaseStatus.ANALYSED
+    return CaseStatus.ANALYSING
+
+
+def priority_of(suspicious: bool, status: CaseStatus) -> Priority:
+    """The worklist group of a case: suspicious first, whatever its status; then by status.
+
+    The worklist query computes the same in SQL (to page cheaply); a test holds them equal.
+    """
+    if suspicious:
+        return Priority.SUSPICIOUS
+    return {
+        CaseStatus.ATTENTION: Priority.ATTENTION,
+        CaseStatus.ANALYSING: Priority.ANALYSING,
+        CaseStatus.ANALYSED: Priority.ROUTINE,
+    }[status]
 
 
 def slide_status(
@@ -155,9 +189,19 @@ class WorklistEntry:
         return self.priority is Priority.SUSPICIOUS
 
     @property
+    def status(self) -> CaseStatus:
+        """Where the case stands, from its slides."""
+        return case_status(slide.status for slide in self.slides)
+
+    @property
     def needs_attention(self) -> bool:
         """Whether a slide has no AI result and none is coming."""
-        return any(slide.needs_attention for slide in self.slides)
+        return self.status is CaseStatus.ATTENTION
+
+    def waiting(self, now: datetime) -> timedelta | None:
+        """How long the case has waited for a pathologist since it was received; None once
+        reviewed."""
+        return None if self.reviewed else max(now - self.received_at, timedelta(0))
 
 
 @dataclass(frozen=True)

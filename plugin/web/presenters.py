@@ -1,5 +1,6 @@
 """Turning rows and worklist entries into the API's Public schemas."""
 
+from datetime import datetime
 from typing import Any
 
 from db.cases import current_job, current_result
@@ -25,6 +26,7 @@ def case_public(case: Case, entry: WorklistEntry, threshold: float) -> CasePubli
     fields = {
         **_columns(case),
         "priority": entry.priority.label,
+        "status": entry.status,
         "suspicious": entry.suspicious,
         "needs_attention": entry.needs_attention,
         "max_score": entry.max_score,
@@ -34,17 +36,20 @@ def case_public(case: Case, entry: WorklistEntry, threshold: float) -> CasePubli
     return CasePublic.model_validate(fields)
 
 
-def worklist_public(page: WorklistPage) -> WorklistPublic:
-    """A worklist page."""
-    items = [worklist_case(entry) for entry in page.entries]
+def worklist_public(page: WorklistPage, now: datetime) -> WorklistPublic:
+    """A worklist page, its waiting times as of `now`."""
+    items = [worklist_case(entry, now) for entry in page.entries]
     return WorklistPublic(total=page.total, offset=page.offset, limit=page.limit, items=items)
 
 
-def worklist_case(entry: WorklistEntry) -> WorklistCasePublic:
-    """One worklist entry."""
+def worklist_case(entry: WorklistEntry, now: datetime) -> WorklistCasePublic:
+    """One worklist entry, its waiting time as of `now`."""
+    waited = entry.waiting(now)
+    copied = WorklistCasePublic.model_fields.keys() - {"priority", "waiting_seconds"}
     fields = {
-        **{name: getattr(entry, name) for name in WorklistCasePublic.model_fields},
+        **{name: getattr(entry, name) for name in copied},
         "priority": entry.priority.label,
+        "waiting_seconds": None if waited is None else int(waited.total_seconds()),
     }
     return WorklistCasePublic.model_validate(fields)
 

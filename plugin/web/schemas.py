@@ -7,8 +7,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from db.models import ExportState, ImageType, JobState, ReviewDecision, Role, SlideState
-from db.worklist import Priority, SlideStatus, WorklistFilter
+from db.worklist import CaseStatus, Priority, SlideStatus, WorklistFilter
 from plugin.web.params import MAX_OFFSET
+
+CASE_STATUS = (
+    "from the slides: attention if one has no AI result and none is coming, analysing while "
+    "one is received or analysed, analysed when all are done"
+)
 
 
 class Public(BaseModel):
@@ -179,6 +184,7 @@ class CasePublic(CaseIdentifiers):
     issuer_of_patient_id: str | None
     patient_birth_date: str | None
     priority: str = Field(description="suspicious, attention, analysing or routine")
+    status: CaseStatus = Field(description=CASE_STATUS)
     suspicious: bool
     needs_attention: bool
     max_score: float | None
@@ -209,10 +215,14 @@ class WorklistCasePublic(CaseIdentifiers):
 
     case_id: int
     priority: str = Field(description="suspicious, attention, analysing or routine")
+    status: CaseStatus = Field(description=CASE_STATUS)
     suspicious: bool
     needs_attention: bool
     max_score: float | None
     reviewed: bool
+    waiting_seconds: int | None = Field(
+        description="seconds since the case was received, while it awaits review (None after)"
+    )
     slides: list[WorklistSlidePublic]
 
 

@@ -1,13 +1,24 @@
 """Worklist priority: suspicious first (highest first), flagged failures, in analysis, the rest."""
 
+import itertools
+from datetime import timedelta
+
 from sqlalchemy.orm import Session
 
 from db import exports
-from db.models import Case, ExportState, JobState, ReviewDecision, SlideState
+from db.models import Case, ExportState, ImageType, JobState, ReviewDecision, SlideState
 from db.reviews import add_review
 from db.session import Database
-from db.worklist import Priority, SlideStatus, WorklistFilter, worklist
-from tests.db.factories import add_analysed_slide, add_case, add_job, add_slide
+from db.worklist import (
+    CaseStatus,
+    Priority,
+    SlideStatus,
+    WorklistFilter,
+    case_status,
+    priority_of,
+    worklist,
+)
+from tests.db.factories import T0, add_analysed_slide, add_case, add_job, add_slide
 
 
 def _scored(session: Session, name: str, minutes: float, *scores: float) -> Case:
@@ -146,3 +157,69 @@ def test_export_state_summarises_destinations(database: Database) -> None:
         )
         session.commit()
         assert worklist(session, 0.5).entries[0].slides[0].export_state is ExportState.FAILED
+
+
+def test_a_case_status_follows_its_slides() -> None:
+    done, failed, running = SlideStatus.DONE, SlideStatus.FAILED, SlideStatus.RUNNING
+    assert case_status([failed, done]) is CaseStatus.ATTENTION  # never "analysed"
+    assert case_status([running, SlideStatus.INCOMPLETE]) is CaseStatus.ATTENTION
+    assert case_status([done, running]) is CaseStatus.ANALYSING
+    assert case_status([done, SlideStatus.RECEIVING]) is CaseStatus.ANALYSING
+    assert case_status([]) is CaseStatus.ANALYSING  # nothing received yet: nothing to say
+    assert case_status([done, done]) is CaseStatus.ANALYSED
+
+
+def _slide_of_kind(session: Session, case: Case, kind: str) -> None:
+    """A slide in one of the states a slide can be in."""
+    if kind in ("suspicious", "benign"):
+        add_analysed_slide(session, case, 0.9 if kind == "suspicious" else 0.2)
+    elif kind == "receiving":
+        add_slide(session, case, state=SlideState.RECEIVING)
+    elif kind in ("waiting", "incomplete"):
+        slide = add_slide(session, case)
+        if kind == "waiting":
+            slide.content_digest = "0" * 64
+        else:
+            slide.instances[0].image_type = ImageType.LABEL
+    else:
+        add_job(session, add_slide(session, case), JobState(kind), reason="no tissue found")
+
+
+KINDS = ["suspicious", "benign", "receiving", "waiting", "incomplete", *JobState]
+
+
+def test_the_worklist_group_and_the_case_status_follow_one_rule(database: Database) -> None:
+    kinds = [str(kind) for kind in KINDS if kind != JobState.DONE]
+    pairs = list(itertools.combinations_with_replacement(kinds, 2))
+    with database.session() as session:
+        for first, second in pairs:
+            case = add_case(session, accession=f"{first}+{second}")
+            _slide_of_kind(session, case, first)
+            _slide_of_kind(session, case, second)
+        add_case(session, accession="no slides")
+        session.commit()
+        entries = worklist(session, 0.5, limit=500).entries
+    assert len(entries) == len(pairs) + 1
+    for entry in entries:
+        expected = priority_of(any(slide.suspicious for slide in entry.slides), entry.status)
+        assert entry.priority is expected, entry.accession_number
+    statuses = {entry.accession_number: entry.status for entry in entries}
+    assert statuses["benign+failed"] is CaseStatus.ATTENTION
+    assert statuses["suspicious+running"] is CaseStatus.ANALYSING
+    assert statuses["benign+benign"] is CaseStatus.ANALYSED
+
+
+def test_ties_among_suspicious_cases_go_to_the_one_waiting_longest(database: Database) -> None:
+    with database.session() as session:
+        _scored(session, "later", 30, 0.9)
+        _scored(session, "higher", 40, 0.95)
+        _scored(session, "earlier", 10, 0.9)
+        session.commit()
+        entries = worklist(session, 0.5).entries
+    assert [entry.accession_number for entry in entries] == ["higher", "earlier", "later"]
+    now = T0 + timedelta(hours=2, minutes=40)
+    assert [entry.waiting(now) for entry in entries] == [
+        timedelta(hours=2),
+        timedelta(hours=2, minutes=30),
+        timedelta(hours=2, minutes=10),
+    ]

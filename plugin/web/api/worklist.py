@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from db import audit
+from db.models import utcnow
 from db.worklist import worklist
 from plugin.web.deps import CurrentUser, SessionDep, SettingsDep
 from plugin.web.presenters import worklist_public
@@ -30,4 +31,4 @@ def read_worklist(
     )
     audit.record(session, user.name, audit.Action.WORKLIST_VIEW, detail="api")
     session.commit()
-    return worklist_public(page)
+    return worklist_public(page, utcnow())

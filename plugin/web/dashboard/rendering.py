@@ -2,7 +2,7 @@
 
 import functools
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import jinja2
@@ -60,6 +60,7 @@ def template_environment(settings: Settings) -> jinja2.Environment:
     environment.filters["when"] = when
     environment.filters["person"] = person_name
     environment.filters["dicom_date"] = dicom_date
+    environment.filters["waiting"] = waiting
     environment.globals.update(
         threshold=settings.triage.threshold,
         refresh_seconds=settings.web.refresh_seconds,
@@ -99,6 +100,19 @@ def probability(value: float | None) -> str:
 def when(value: datetime | None) -> str:
     """A timestamp in UTC, to the minute."""
     return "–" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def waiting(value: timedelta | None) -> str:
+    """A waiting time as the worklist shows it: 2 h 10 min, 3 d 4 h, 5 min; a dash if none."""
+    if value is None:
+        return "–"
+    minutes = int(value.total_seconds()) // 60
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else "under 1 min"
 
 
 def dicom_date(value: str | None) -> str:

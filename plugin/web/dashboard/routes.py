@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db import audit, jobs, tokens
 from db.cases import load_case
-from db.models import ReviewDecision, Role
+from db.models import ReviewDecision, Role, utcnow
 from db.worklist import WorklistFilter, WorklistPage, worklist, worklist_entry
 from plugin.web import actions
 from plugin.web.dashboard.forms import FormDep, check_csrf
@@ -131,7 +131,7 @@ def worklist_page(
     page = _page(session, state, view)
     audit.record(session, user.name, audit.Action.WORKLIST_VIEW, detail="dashboard")
     session.commit()
-    return render(state.templates, "worklist.html", user=user, page=page, view=view)
+    return render(state.templates, "worklist.html", user=user, page=page, view=view, now=utcnow())
 
 
 @router.get("/fragments/worklist")
@@ -140,7 +140,7 @@ def worklist_rows(
 ) -> HTMLResponse:
     """The worklist's rows alone, for the page's periodic refresh."""
     page = _page(session, state, view)
-    return render(state.templates, "_worklist_rows.html", page=page, view=view)
+    return render(state.templates, "_worklist_rows.html", page=page, view=view, now=utcnow())
 
 
 @router.get("/cases/{case_id}")

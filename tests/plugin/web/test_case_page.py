@@ -1,14 +1,18 @@
 """The case page as a pathologist reads it: order, failures in plain words, dates, progress."""
 
 import re
+from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from config import Settings
 from db import audit
-from db.models import Job, JobState, Role
+from db.models import Job, JobState, Role, utcnow
 from db.session import Database
+from plugin.web.dashboard.rendering import waiting
 from tests.db.factories import add_analysed_slide, add_case, add_job, add_slide
+from tests.plugin.web.conftest import bearer
 from tests.plugin.web.synthetic import seed_cases
 
 
@@ -118,3 +122,77 @@ def test_the_reviewed_tab_shows_the_decision_and_the_reviewer(
     assert ("needs_ihc", "Needs IHC", "dr.pathologist") in outcomes
     assert ("benign", "Benign", "dr.demo") in outcomes  # the seeded review of S26-0388
     assert len(outcomes) == 2
+
+
+def _badges(html: str) -> list[str]:
+    return re.findall(r'<span class="badge [\w -]+">([^<]+)</span>', html)
+
+
+def test_the_case_badge_agrees_with_its_slides_states(
+    client: TestClient, database: Database, token_of: dict[Role, str]
+) -> None:
+    with database.session() as session:
+        mixed = add_case(session, accession="MIXED-1")
+        add_analysed_slide(session, mixed, 0.2)
+        add_job(session, add_slide(session, mixed), JobState.FAILED, reason="unreadable frame")
+        unfinished = add_case(session, accession="UNFINISHED-1")
+        add_analysed_slide(session, unfinished, 0.9)
+        add_job(session, add_slide(session, unfinished), JobState.RUNNING, progress=0.3)
+        benign = add_case(session, accession="BENIGN-1")
+        add_analysed_slide(session, benign, 0.2)
+        add_analysed_slide(session, benign, 0.1)
+        ids = {case.accession_number: case.id for case in (mixed, unfinished, benign)}
+        session.commit()
+    _login(client, token_of[Role.VIEWER])
+    expected = {
+        "MIXED-1": ["Needs attention"],
+        "UNFINISHED-1": ["Suspicious", "Analysing"],
+        "BENIGN-1": ["Below threshold"],
+    }
+    for accession, badges in expected.items():
+        head = client.get(f"/cases/{ids[accession]}").text.split("</h1>")[0]
+        assert _badges(head) == badges, accession
+    rows = client.get("/?view=all").text.split('<tr class="case ')[1:]
+    listed = [re.findall(r'class="accession"[^>]*>([^<]+)<', row)[0] for row in rows]
+    assert dict(zip(listed, map(_badges, rows), strict=True)) == expected
+    items = client.get("/api/worklist", headers=bearer(token_of[Role.VIEWER])).json()["items"]
+    statuses = {item["accession_number"]: item["status"] for item in items}
+    assert statuses == {"MIXED-1": "attention", "UNFINISHED-1": "analysing", "BENIGN-1": "analysed"}
+    case = client.get(f"/api/cases/{ids['MIXED-1']}", headers=bearer(token_of[Role.VIEWER]))
+    assert case.json()["status"] == "attention"
+
+
+def test_the_worklist_shows_how_long_each_case_has_waited(
+    client: TestClient, database: Database, token_of: dict[Role, str]
+) -> None:
+    received = utcnow() - timedelta(hours=2, minutes=10, seconds=20)
+    with database.session() as session:
+        for accession, minutes_later in (("LATER-1", 50), ("EARLIER-1", 0)):
+            case = add_case(session, accession=accession)
+            case.received_at = received + timedelta(minutes=minutes_later)
+            add_analysed_slide(session, case, 0.9)
+        session.commit()
+    _login(client, token_of[Role.VIEWER])
+    page = client.get("/").text
+    assert re.findall(r'class="sub waiting">([^<]+)<', page) == [
+        "waiting 2 h 10 min",
+        "waiting 1 h 20 min",
+    ]
+    items = client.get("/api/worklist", headers=bearer(token_of[Role.VIEWER])).json()["items"]
+    assert [item["accession_number"] for item in items] == ["EARLIER-1", "LATER-1"]
+    assert 7820 <= items[0]["waiting_seconds"] < 7880
+    assert items[1]["waiting_seconds"] == items[0]["waiting_seconds"] - 50 * 60
+
+
+@pytest.mark.parametrize(
+    ("waited", "shown"),
+    [
+        (timedelta(seconds=40), "under 1 min"),
+        (timedelta(minutes=5, seconds=59), "5 min"),
+        (timedelta(hours=2, minutes=10), "2 h 10 min"),
+        (timedelta(days=3, hours=4, minutes=5), "3 d 4 h"),
+        (None, "–"),
+    ],
+)
+def test_waiting_times_read_in_days_hours_and_minutes(waited: timedelta | None, shown: str) -> None:
+    assert waiting(waited) == shown

@@ -146,7 +146,7 @@ def start_service(
     recovered = None
     if Role.ANALYSIS in roles:
         service.workers, recovered = _start_analysis(settings, database, metrics, wakeup)
-    publisher = _publisher(settings, roles, metrics)
+    publisher = _publisher(settings, roles, metrics, health_port)
     if publisher is not None and Role.INGEST in roles:
         service.reconciler = _start_reconciler(settings, database, publisher)
     if Role.INGEST in roles:
@@ -157,11 +157,12 @@ def start_service(
         # One process holds every claim in the single-process mode; export roles share them.
         service.exports.start(take_over_claimed=not settings.jobs.distributed)
     health = _health(service, publisher)
+    workers = None if service.workers is None else service.workers.workers
     if health_port is not None:
+        metrics.watch(database, workers, settings.storage.data_dir)
         service.health_server = HealthServer(health, metrics.registry, health_port)
         service.health_server.start()
     if Role.WEB in roles:
-        workers = None if service.workers is None else service.workers.workers
         app = create_app(
             settings, database=database, workers=workers, metrics=metrics, health=health
         )
@@ -225,13 +226,13 @@ def _start_analysis(
 
 
 def _publisher(
-    settings: Settings, roles: frozenset[Role], metrics: ServiceMetrics
+    settings: Settings, roles: frozenset[Role], metrics: ServiceMetrics, health_port: int | None
 ) -> JobPublisher | None:
     """In distributed mode: the publisher of analysis messages (and /metrics' broker gauge)."""
     if not settings.jobs.distributed or not roles & {Role.INGEST, Role.WEB}:
         return None
     publisher = JobPublisher(create_celery_app(settings), settings.jobs.queue)
-    if Role.WEB in roles:
+    if Role.WEB in roles or health_port is not None:
         metrics.registry.register(BrokerCollector(publisher))
     return publisher
 

@@ -14,13 +14,15 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from config import DbSettings, DicomSettings, ExportSettings, Settings, StorageSettings
-from config.settings import FolderDestination
+from config.settings import FolderDestination, JobSettings, WebSettings
 from db.session import connect
 from plugin.health import HealthServer, ProcessHealth, alive
 from plugin.roles import Role
 from plugin.service import Service, start_service
+from tests.db.fixtures import new_postgres_database
 from tests.e2e.harness import wait_until
 from tests.orthanc import free_port
+from tests.redis_server import RedisServer
 
 CLI = [sys.executable, "-c", "from plugin.cli import main; main()"]
 
@@ -125,3 +127,26 @@ def _answers(process: subprocess.Popen[bytes], port: int, log: Path) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
     except httpx.TransportError:
         return False
+
+
+@pytest.mark.postgres
+def test_the_web_role_in_distributed_mode_gives_503_while_the_broker_is_down(
+    tmp_path: Path,
+) -> None:
+    redis = RedisServer(tmp_path / "redis")
+    with new_postgres_database("pathsentry_health") as url, redis as broker:
+        settings = Settings(
+            storage=StorageSettings(data_dir=tmp_path / "data"),
+            db=DbSettings(url=url),
+            web=WebSettings(host="127.0.0.1", port=free_port()),
+            jobs=JobSettings(broker_url=broker.url),
+        )
+        service = start_service(settings, roles=frozenset({Role.WEB}))
+        try:
+            up = httpx.get(f"{service.web_url}/healthz", timeout=30)
+            broker.stop()
+            down = httpx.get(f"{service.web_url}/healthz", timeout=30)
+        finally:
+            service.stop()
+    assert (up.status_code, up.json()["broker"], up.json()["roles"]) == (200, "ok", {"web": "ok"})
+    assert (down.status_code, down.json()["broker"]) == (503, "unreachable")

@@ -14,11 +14,12 @@ from plugin.health.checks import (
     database_up,
     storage_writable,
 )
-from plugin.health.server import HealthServer
+from plugin.health.server import HealthPortError, HealthServer
 
 __all__ = [
     "NOT_USED",
     "OK",
+    "HealthPortError",
     "HealthReport",
     "HealthServer",
     "ProcessHealth",

@@ -10,9 +10,14 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from config import PathSentryError
 from plugin.health.checks import ProcessHealth
 
 log = logging.getLogger(__name__)
+
+
+class HealthPortError(PathSentryError):
+    """The health port cannot be opened; the message says which and why."""
 
 
 class HealthServer:
@@ -22,7 +27,13 @@ class HealthServer:
         self, health: ProcessHealth, registry: CollectorRegistry, port: int, host: str = ""
     ) -> None:
         handler = type("Handler", (_Handler,), {"health": health, "registry": registry})
-        self._server = ThreadingHTTPServer((host, port), handler)
+        try:
+            self._server = ThreadingHTTPServer((host, port), handler)
+        except OSError as error:
+            raise HealthPortError(
+                f"cannot answer /healthz on port {port} ({error.strerror}): free the port or "
+                "choose another (serve --health-port, worker --metrics-port)"
+            ) from error
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="health", daemon=True

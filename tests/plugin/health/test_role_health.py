@@ -4,6 +4,7 @@ that stops (or a database that goes away) turns the answer into 503."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from config import DbSettings, DicomSettings, ExportSettings, Settings, StorageSettings
 from config.settings import FolderDestination, JobSettings, WebSettings
 from db.session import connect
-from plugin.health import HealthServer, ProcessHealth, alive
+from plugin.health import HealthPortError, HealthServer, ProcessHealth, alive
 from plugin.roles import Role
 from plugin.service import Service, start_service
 from tests.db.fixtures import new_postgres_database
@@ -86,6 +87,17 @@ def test_an_unreachable_database_gives_503_and_metrics_still_answer(tmp_path: Pa
     assert response.json()["database"].startswith("unreachable")
     assert response.json()["roles"] == {"export": "stopped"}  # no exporter at all is not healthy
     assert metrics.status_code == 200
+
+
+def test_a_health_port_in_use_is_a_clear_error(tmp_path: Path, sqlite_url: str) -> None:
+    database = connect(sqlite_url)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(HealthPortError, match=f"port {port}.*--health-port"):
+            HealthServer(ProcessHealth(database, tmp_path, {}), CollectorRegistry(), port)
+    database.dispose()
 
 
 @pytest.mark.slow

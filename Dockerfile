@@ -43,8 +43,9 @@ USER 10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 11112 8000
-# serve: /healthz on PATHSENTRY_WEB__PORT; a worker-only container sets PATHSENTRY_HEALTH_URL to
-# its metrics port (worker --metrics-port 9100: http://127.0.0.1:9100/metrics).
+# serve: /healthz on PATHSENTRY_WEB__PORT; a container without the web server sets
+# PATHSENTRY_HEALTH_URL to its health port (worker --metrics-port 9100 or serve --health-port
+# 9100: http://127.0.0.1:9100/healthz).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import os, sys, urllib.request as r; p = os.environ.get('PATHSENTRY_WEB__PORT', '8000'); u = os.environ.get('PATHSENTRY_HEALTH_URL') or f'http://127.0.0.1:{p}/healthz'; sys.exit(r.urlopen(u, timeout=4).status != 200)"]
 ENTRYPOINT ["pathsentry"]

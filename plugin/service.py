@@ -35,6 +35,7 @@ from plugin.distributed import (
 )
 from plugin.distributed.metrics import BrokerCollector
 from plugin.export.loop import ExportService
+from plugin.health import OK, HealthServer, ProcessHealth, alive
 from plugin.ingest import IngestService, start_ingest
 from plugin.metrics import ServiceMetrics
 from plugin.roles import Role, RoleError, serve_roles
@@ -82,6 +83,7 @@ class Service:
     workers: WorkerPool | None = None
     exports: ExportService | None = None
     web: WebServer | None = None
+    health_server: HealthServer | None = None
     stopped: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -106,7 +108,7 @@ class Service:
         for part in (self.ingest, self.reconciler):
             if part is not None:
                 part.stop()
-        for stoppable in (self.workers, self.exports, self.web):
+        for stoppable in (self.workers, self.exports, self.web, self.health_server):
             if stoppable is not None:
                 stoppable.stop(timeout)
         self.database.dispose()
@@ -115,9 +117,16 @@ class Service:
 
 
 def start_service(
-    settings: Settings, *, roles: frozenset[Role] | None = None, database: Database | None = None
+    settings: Settings,
+    *,
+    roles: frozenset[Role] | None = None,
+    database: Database | None = None,
+    health_port: int | None = None,
 ) -> Service:
-    """Migrate the database, then start the roles: ingest, analysis, export, web (in order)."""
+    """Migrate the database, then start the roles: ingest, analysis, export, web (in order).
+
+    `health_port`: also answer /healthz and /metrics there (for roles without the web server).
+    """
     log.info("PathSentry %s starting (Python %s)", service_version(), platform.python_version())
     roles = serve_roles(None, settings) if roles is None else roles
     _check_roles(settings, roles)
@@ -137,7 +146,7 @@ def start_service(
     recovered = None
     if Role.ANALYSIS in roles:
         service.workers, recovered = _start_analysis(settings, database, metrics, wakeup)
-    publisher = _publisher(settings, roles, metrics)
+    publisher = _publisher(settings, roles, metrics, health_port)
     if publisher is not None and Role.INGEST in roles:
         service.reconciler = _start_reconciler(settings, database, publisher)
     if Role.INGEST in roles:
@@ -147,12 +156,33 @@ def start_service(
         service.exports = ExportService(database, settings, wakeup=wakeup)
         # One process holds every claim in the single-process mode; export roles share them.
         service.exports.start(take_over_claimed=not settings.jobs.distributed)
+    health = _health(service, publisher)
+    workers = None if service.workers is None else service.workers.workers
+    if health_port is not None:
+        metrics.watch(database, workers, settings.storage.data_dir)
+        service.health_server = HealthServer(health, metrics.registry, health_port)
+        service.health_server.start()
     if Role.WEB in roles:
-        workers = None if service.workers is None else service.workers.workers
-        app = create_app(settings, database=database, workers=workers, metrics=metrics)
+        app = create_app(
+            settings, database=database, workers=workers, metrics=metrics, health=health
+        )
         service.web = _start_web(app, settings)
     _log_start(service, recovered)
     return service
+
+
+def _health(service: Service, publisher: JobPublisher | None) -> ProcessHealth:
+    """The checks of the roles this process runs (the web role is healthy when it answers)."""
+    parts = {
+        Role.INGEST: service.ingest,
+        Role.ANALYSIS: service.workers,
+        Role.EXPORT: service.exports,
+    }
+    roles = {str(role): alive(part) for role, part in parts.items() if part is not None}
+    if Role.WEB in service.roles:
+        roles[str(Role.WEB)] = lambda: OK
+    storage = service.settings.storage.data_dir
+    return ProcessHealth(service.database, storage, roles, broker=publisher)
 
 
 def _check_roles(settings: Settings, roles: frozenset[Role]) -> None:
@@ -196,13 +226,13 @@ def _start_analysis(
 
 
 def _publisher(
-    settings: Settings, roles: frozenset[Role], metrics: ServiceMetrics
+    settings: Settings, roles: frozenset[Role], metrics: ServiceMetrics, health_port: int | None
 ) -> JobPublisher | None:
     """In distributed mode: the publisher of analysis messages (and /metrics' broker gauge)."""
     if not settings.jobs.distributed or not roles & {Role.INGEST, Role.WEB}:
         return None
     publisher = JobPublisher(create_celery_app(settings), settings.jobs.queue)
-    if Role.WEB in roles:
+    if Role.WEB in roles or health_port is not None:
         metrics.registry.register(BrokerCollector(publisher))
     return publisher
 

@@ -74,6 +74,11 @@ class StorageScp:
         return int(self._server.server_address[1])
 
     @property
+    def listening(self) -> bool:
+        """Whether it accepts associations now (started, not stopped, its thread alive)."""
+        return self._server is not None and self._thread is not None and self._thread.is_alive()
+
+    @property
     def open_connections(self) -> int:
         """TCP connections open now, associated or not."""
         if self._server is None:

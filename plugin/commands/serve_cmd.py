@@ -24,6 +24,15 @@ def serve(
             "with jobs.broker_url set, analysis runs in `pathsentry worker` instead)."
         ),
     ] = None,
+    health_port: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="Also answer GET /healthz and /metrics on this port, on all interfaces (for "
+            "roles without the web server; no token: keep the port inside your network).",
+        ),
+    ] = None,
 ) -> None:
     """Run PathSentry: the DICOM listener, the analysis worker(s), export and the web dashboard.
 
@@ -34,7 +43,7 @@ def serve(
     `pathsentry worker` processes.
     """
     settings: Settings = ctx.obj
-    service = start_service(settings, roles=serve_roles(roles, settings))
+    service = start_service(settings, roles=serve_roles(roles, settings), health_port=health_port)
     wait_for_stop_signal()
     service.stop()
 

@@ -23,7 +23,9 @@ def worker(
     ] = 1,
     metrics_port: Annotated[
         int | None,
-        typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port."),
+        typer.Option(
+            min=1, max=65535, help="Serve Prometheus metrics and GET /healthz on this port."
+        ),
     ] = None,
 ) -> None:
     """Analyse slides from the broker in jobs.broker_url: one process per GPU, on any machine.

@@ -3,10 +3,11 @@
 import logging
 import os
 import socket
+import threading
 from typing import Any
 
-from celery.signals import worker_shutting_down
-from prometheus_client import Gauge, start_http_server
+from celery.signals import worker_ready, worker_shutdown, worker_shutting_down
+from prometheus_client import Gauge
 
 from config import Settings
 from db.migrate import require_current
@@ -17,6 +18,7 @@ from plugin.analysis.pipeline import SlidePipeline
 from plugin.distributed.app import create_celery_app
 from plugin.distributed.mode import require_broker
 from plugin.distributed.task import register_analysis
+from plugin.health import OK, HealthServer, ProcessHealth
 from plugin.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
@@ -48,8 +50,9 @@ def run_worker(
     register_analysis(app, runner, heartbeat_interval_s=heartbeat_s, in_flight=in_flight)
     worker_shutting_down.connect(_release_on_shutdown(runner), weak=False)
     if metrics_port is not None:
-        start_http_server(metrics_port, registry=metrics.registry)
-        log.info("worker metrics on port %d", metrics_port)
+        consumer = ConsumerState()
+        health = ProcessHealth(database, settings.storage.data_dir, {"analysis": consumer.check})
+        HealthServer(health, metrics.registry, metrics_port).start()
     log.info("worker %s: %d at a time, queue %s", name, concurrency, settings.jobs.queue)
     app.worker_main(_worker_arguments(settings.jobs.queue, concurrency, settings.log_level))
 
@@ -70,6 +73,25 @@ def _worker_arguments(queue: str, concurrency: int, log_level: str) -> list[str]
         "--without-gossip",
         "--without-mingle",
     ]
+
+
+class ConsumerState:
+    """Whether this process's Celery consumer takes messages: from Celery's own signals."""
+
+    def __init__(self) -> None:
+        self._running = threading.Event()
+        worker_ready.connect(self._started, weak=False)
+        worker_shutting_down.connect(self._stopped, weak=False)
+        worker_shutdown.connect(self._stopped, weak=False)
+
+    def check(self) -> str:
+        return OK if self._running.is_set() else "consumer not running"
+
+    def _started(self, **_: Any) -> None:
+        self._running.set()
+
+    def _stopped(self, **_: Any) -> None:
+        self._running.clear()
 
 
 def _release_on_shutdown(runner: JobRunner) -> Any:

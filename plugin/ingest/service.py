@@ -38,6 +38,11 @@ class IngestService:
         """The DICOM port it listens on."""
         return self.scp.port
 
+    @property
+    def alive(self) -> bool:
+        """Whether the DICOM listener accepts associations."""
+        return self.scp.listening
+
     def stop(self) -> None:
         """Stop receiving (open associations are aborted, their partial files removed), then
         stop the sweeper."""

@@ -15,8 +15,10 @@ from db.errors import InvalidTransitionError, NotFoundError
 from db.migrate import require_current
 from db.models import Role
 from db.session import Database, open_database
+from plugin.health import OK, ProcessHealth, alive
 from plugin.metrics import ServiceMetrics, WorkerProbe
-from plugin.web import api, dicomweb, health
+from plugin.web import api, dicomweb
+from plugin.web import health as operations
 from plugin.web.dashboard import routes as dashboard
 from plugin.web.dashboard.rendering import render, template_environment
 from plugin.web.deps import LoginRequiredError
@@ -37,19 +39,23 @@ def create_app(
     database: Database | None = None,
     workers: Sequence[WorkerProbe] | None = None,
     metrics: ServiceMetrics | None = None,
+    health: ProcessHealth | None = None,
 ) -> FastAPI:
     """The web app. Without `database` it opens (and at shutdown closes) the one of `settings`.
 
     `workers`: the in-process workers that /healthz and /metrics report on (None: the
     workers run elsewhere). `metrics`: shared with the workers, so /metrics shows their
-    job durations; a fresh registry when omitted.
+    job durations; a fresh registry when omitted. `health`: what /healthz judges (default:
+    the web role, the database, storage and `workers`).
     """
     owned = database is None
+    database = database or open_database(settings)
     state = AppState(
         settings=settings,
-        database=database or open_database(settings),
+        database=database,
         workers=workers,
         metrics=metrics or ServiceMetrics(),
+        health=health or _web_health(settings, database, workers),
         templates=template_environment(settings),
         session_key=session_key(settings.storage.data_dir),
     )
@@ -64,7 +70,7 @@ def create_app(
     )
     app.state.pathsentry = state
     app.include_router(api.router)
-    app.include_router(health.router)
+    app.include_router(operations.router)
     app.include_router(dashboard.router)
     app.include_router(dicomweb.router)
     static = resources.files("plugin.web") / "static"
@@ -74,6 +80,15 @@ def create_app(
     app.add_middleware(NoStoreMiddleware)
     _handle_errors(app, state)
     return app
+
+
+def _web_health(
+    settings: Settings, database: Database, workers: Sequence[WorkerProbe] | None
+) -> ProcessHealth:
+    roles = {"web": lambda: OK}
+    if workers is not None:
+        roles["analysis"] = alive(*workers)
+    return ProcessHealth(database, settings.storage.data_dir, roles)
 
 
 def _lifespan(

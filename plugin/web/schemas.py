@@ -251,9 +251,11 @@ class HealthPublic(BaseModel):
     """Whether the service can do its work."""
 
     status: str = Field(description="ok, or degraded when a part below is not ok")
+    roles: dict[str, str] = Field(description="each role this process runs: ok, or why not")
     database: str
     storage: str
-    workers: str = Field(description="ok, stopped, or not-in-this-process")
+    broker: str = Field(description="ok, unreachable, or not-used (no broker publisher here)")
+    workers: str = Field(description="the analysis role: ok, stopped, or not-in-this-process")
 
 
 class PriorityName(enum.StrEnum):

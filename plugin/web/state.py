@@ -1,4 +1,5 @@
-"""What every request needs from the app: settings, database, workers, metrics, templates."""
+"""What every request needs from the app: settings, database, workers, metrics, health,
+templates."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from fastapi import Request
 
 from config import Settings
 from db.session import Database
+from plugin.health import ProcessHealth
 from plugin.metrics import ServiceMetrics, WorkerProbe
 
 
@@ -19,6 +21,7 @@ class AppState:
     database: Database
     workers: Sequence[WorkerProbe] | None
     metrics: ServiceMetrics
+    health: ProcessHealth
     templates: jinja2.Environment
     session_key: bytes
 

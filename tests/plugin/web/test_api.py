@@ -233,8 +233,10 @@ def test_healthz_reports_database_storage_and_workers(
     with TestClient(create_app(settings, database=database)) as client:
         assert client.get("/healthz").json() == {
             "status": "ok",
+            "roles": {"web": "ok"},
             "database": "ok",
             "storage": "ok",
+            "broker": "not-used",
             "workers": "not-in-this-process",
         }
     with TestClient(create_app(settings, database=database, workers=[Stopped()])) as client:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db.errors import InvalidTransitionError, LeaseLostError, NotFoundError
 from db.models import Job, JobState, Result, utcnow
-from db.results import ResultValues, add_result
+from db.results import ResultValues, UnjudgedValues, add_result, add_unjudged_result
 from db.signals import Ready, note
 
 FINAL_STATES = frozenset(
@@ -170,10 +170,24 @@ def fail(
 
 
 def mark_not_evaluable(
-    session: Session, lease: Lease, reason: str, *, now: datetime | None = None
-) -> None:
-    """The slide cannot be analysed (no tissue, unreadable): a person must look at it."""
+    session: Session,
+    lease: Lease,
+    reason: str,
+    *,
+    report: UnjudgedValues | None = None,
+    destinations: Sequence[str] = (),
+    now: datetime | None = None,
+) -> Result | None:
+    """The slide cannot be analysed (no tissue, unreadable): a person must look at it. With the
+    report that says so, it is recorded as the job's result and exported like any other."""
     _finish(session, lease, JobState.NOT_EVALUABLE, reason, now)
+    if report is None:
+        return None
+    job = session.get(Job, lease.job_id)
+    assert job is not None  # _finish just updated it
+    if destinations:
+        note(session, Ready.EXPORT)
+    return add_unjudged_result(session, job, report, destinations)
 
 
 def acknowledge_cancel(session: Session, lease: Lease, *, now: datetime | None = None) -> None:

@@ -84,6 +84,43 @@ class ResultValues:
         return next(file for file in self.files if file.kind is kind)
 
 
+@dataclass(frozen=True)
+class UnjudgedValues:
+    """What the pipeline hands back for a slide the AI could not judge: the report that says so
+    (and why), and the model that tried; becomes a `Result` row without score or segmentation."""
+
+    threshold: float
+    model_name: str
+    model_version: str
+    weights_sha256: str
+    report: ResultFileValues
+
+    def __post_init__(self) -> None:
+        if self.report.kind is not ResultFileKind.REPORT:
+            raise ValueError(f"an unjudged slide's result is its report; got a {self.report.kind}")
+
+
+def add_unjudged_result(
+    session: Session, job: Job, values: UnjudgedValues, destinations: Sequence[str]
+) -> Result:
+    """Insert the "not evaluable" report of `job` and a pending export of it to each destination."""
+    result = Result(
+        job_id=job.id,
+        slide_id=job.slide_id,
+        threshold=values.threshold,
+        model_name=values.model_name,
+        model_version=values.model_version,
+        weights_sha256=values.weights_sha256,
+        sr_sop_instance_uid=values.report.sop_instance_uid,
+        sr_path=str(values.report.path),
+        files=[_file_row(0, values.report)],
+        exports=[Export(destination=name) for name in dict.fromkeys(destinations)],
+    )
+    session.add(result)
+    session.flush()
+    return result
+
+
 def add_result(
     session: Session, job: Job, values: ResultValues, destinations: Sequence[str]
 ) -> Result:

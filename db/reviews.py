@@ -20,7 +20,8 @@ def add_review(
     """Record a decision on a case, and whether it agrees with the AI's call at `threshold`."""
     if session.get(Case, case_id) is None:
         raise NotFoundError("case", case_id)
-    scores = [result.score for result in current_results(session, case_id)]
+    results = current_results(session, case_id)
+    scores = [result.score for result in results if result.score is not None]
     ai_score = max(scores, default=None)
     ai_suspicious = None if ai_score is None else ai_score >= threshold
     review = Review(

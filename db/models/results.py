@@ -24,14 +24,15 @@ class Result(Base):
     slide_id: Mapped[int] = mapped_column(
         sa.ForeignKey("slides.id", ondelete="CASCADE"), index=True
     )
-    score: Mapped[float] = mapped_column(sa.Float)
-    suspicious: Mapped[bool] = mapped_column(sa.Boolean)
+    # None for a slide the AI could not judge: its result is only the report that says so.
+    score: Mapped[float | None] = mapped_column(sa.Float)
+    suspicious: Mapped[bool | None] = mapped_column(sa.Boolean)
     threshold: Mapped[float] = mapped_column(sa.Float)
     model_name: Mapped[str] = mapped_column(sa.String)
     model_version: Mapped[str] = mapped_column(sa.String)
     weights_sha256: Mapped[str] = mapped_column(sa.String)
-    seg_sop_instance_uid: Mapped[str] = mapped_column(sa.String)
-    seg_path: Mapped[str] = mapped_column(sa.String)
+    seg_sop_instance_uid: Mapped[str | None] = mapped_column(sa.String)
+    seg_path: Mapped[str | None] = mapped_column(sa.String)
     sr_sop_instance_uid: Mapped[str] = mapped_column(sa.String)
     sr_path: Mapped[str] = mapped_column(sa.String)
     thumbnail_path: Mapped[str | None] = mapped_column(sa.String)
@@ -49,6 +50,11 @@ class Result(Base):
     exports: Mapped[list["Export"]] = relationship(
         back_populates="result", order_by="Export.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_scored(self) -> bool:
+        """Whether the AI judged the slide (else the result is its "not evaluable" report)."""
+        return self.score is not None
 
     @property
     def has_thumbnail(self) -> bool:

@@ -14,13 +14,14 @@ from dicom.results.written_file import WrittenFile
 @dataclass(frozen=True)
 class Delivery:
     """One result to deliver: its files in order (SEG levels finest first, then the SR), the
-    slide score, the finding at the threshold (`suspicious`) and the study's identifiers."""
+    slide score, the finding at the threshold (`suspicious`) and the study's identifiers. Score
+    and finding are None for a slide the AI could not judge (its files are the report saying so)."""
 
     files: tuple[WrittenFile, ...]
     study_instance_uid: str
     accession_number: str | None
-    score: float
-    suspicious: bool
+    score: float | None
+    suspicious: bool | None
 
     @property
     def report(self) -> WrittenFile | None:

@@ -43,3 +43,9 @@ def local_coding_scheme() -> Dataset:
     item.CodingSchemeName = "PathSentry local codes"
     item.CodingSchemeResponsibleOrganization = "PathSentry"
     return item
+
+
+# What the report of a slide the AI could not judge says instead of malignant or benign.
+NOT_EVALUABLE = CodedConcept("NOTEVAL", LOCAL_SCHEME, "Not evaluable by the AI")
+FAILED = CodedConcept.from_code(codes.DCM.Failed)
+COMMENT = CodedConcept.from_code(codes.DCM.Comment)

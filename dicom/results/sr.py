@@ -124,7 +124,7 @@ def _report(
         for rank, focus in enumerate(findings.foci, start=1)
     ]
     content = hd.sr.MeasurementReport(
-        observation_context=_observation_context(map_level, identity),
+        observation_context=observation_context(map_level, identity),
         procedure_reported=WHOLE_SLIDE_IMAGING,
         imaging_measurements=groups,
         referenced_images=[map_level],
@@ -149,7 +149,7 @@ def _report(
         series_time=when.time(),
     )
     stamp_analysis_time(report, when)
-    _make_separate(report)
+    make_separate(report)
     report.CodingSchemeIdentificationSequence = [local_coding_scheme()]
     return report
 
@@ -160,7 +160,7 @@ def series_description(findings: SlideFindings, algorithm: Algorithm) -> str:
     return f"AI: {verdict}, p={findings.score:.2f} (unverified)"
 
 
-def _observation_context(map_level: Dataset, identity: ResultIdentity) -> hd.sr.ObservationContext:
+def observation_context(map_level: Dataset, identity: ResultIdentity) -> hd.sr.ObservationContext:
     """The algorithm as device observer; the slide's specimen as subject when it names one."""
     algorithm = identity.algorithm
     device = hd.sr.ObserverContext(
@@ -187,7 +187,7 @@ def _specimen_subject(map_level: Dataset) -> hd.sr.SubjectContext | None:
     return hd.sr.SubjectContext.from_image(map_level)
 
 
-def _make_separate(report: Dataset) -> None:
+def make_separate(report: Dataset) -> None:
     """Every container SEPARATE: each item is its own statement, so readers such as dcmtk's
     dsr2html print its concept name ("Probability of cancer = ...") instead of running the
     values together as one sentence."""

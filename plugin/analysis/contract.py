@@ -8,7 +8,9 @@ a pipeline lets both propagate. Outcomes:
 
 - `ResultValues` (db.results): the slide was analysed; the worker records the result and a
   pending export per configured destination, and marks the job done, in one transaction;
-- `NotEvaluable(reason)`: the slide cannot be analysed (no tissue, no usable level);
+- `NotEvaluable(reason, report)`: the slide cannot be analysed (no tissue, no usable level);
+  with the report that says so (db.results.UnjudgedValues), the worker records it as the job's
+  result with a pending export per destination, so the PACS learns there is no AI result;
 - raising JobFailedError(reason): a permanent failure, not retried;
 - raising anything else: plugin.analysis.failures decides what it costs (a slide that cannot be
   decoded fails at once, a database outage spends no attempt, anything else is one failed
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from config import PathSentryError
 from db.models import ImageType
-from db.results import ResultValues
+from db.results import ResultValues, UnjudgedValues
 
 
 class JobCancelledError(PathSentryError):
@@ -38,9 +40,11 @@ class JobFailedError(PathSentryError):
 
 @dataclass(frozen=True)
 class NotEvaluable:
-    """The slide cannot be analysed; a person must look at it (the reason says why)."""
+    """The slide cannot be analysed; a person must look at it (the reason says why). `report`
+    is the "not evaluable" SR to deliver, when the pipeline could write one."""
 
     reason: str
+    report: UnjudgedValues | None = None
 
 
 JobOutcome = ResultValues | NotEvaluable

@@ -163,7 +163,13 @@ class JobRunner:
             jobs.complete(session, lease, outcome, self.config.destinations)
             return JobState.DONE
         if isinstance(outcome, NotEvaluable):
-            jobs.mark_not_evaluable(session, lease, outcome.reason)
+            jobs.mark_not_evaluable(
+                session,
+                lease,
+                outcome.reason,
+                report=outcome.report,
+                destinations=self.config.destinations,
+            )
             return JobState.NOT_EVALUABLE
         if isinstance(outcome, Failure) and outcome.kind is FailureKind.OUTAGE:
             reason = f"{outcome.reason}; queued again without spending an attempt"

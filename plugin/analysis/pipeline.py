@@ -33,10 +33,10 @@ from plugin.analysis.contract import (
     JobContext,
     JobFailedError,
     JobOutcome,
-    NotEvaluable,
     SlideFiles,
 )
 from plugin.analysis.overlay import render_heatmap
+from plugin.analysis.unjudged import not_evaluable, output_folder
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +55,22 @@ class SlidePipeline:
     def __call__(self, context: JobContext) -> JobOutcome:
         context.progress(0.0, "opening")
         engine = self.engine(context.device)
+        folder = self._settings.storage.results_dir / context.slide.series_instance_uid
         try:
             with _open(context.slide) as slide:
                 context.progress(_OPENED, "analysing")
-                inference = engine.run(slide, progress=_Scaled(context, _OPENED, _INFERRED))
                 levels, repairs = slide.level_headers, slide.repairs
+                inference = engine.run(slide, progress=_Scaled(context, _OPENED, _INFERRED))
         except NoTissueError as error:
-            return NotEvaluable(str(error))
+            log.info("job %d: not evaluable (%s)", context.job_id, error)
+            return not_evaluable(
+                folder, levels, engine, context.content_key, str(error), self._settings
+            )
         except SlideError as error:
             raise JobFailedError(str(error)) from error
         context.progress(_INFERRED, "writing results")
         values = write_outputs(
-            self._settings.storage.results_dir / context.slide.series_instance_uid,
+            folder,
             levels,
             inference,
             context.content_key,
@@ -108,7 +112,7 @@ def write_outputs(
     re-run of the same content replaces its own files and new content gets new ones.
     """
     algorithm = algorithm_of(inference, settings)
-    out = folder / f"{algorithm.short_weights_id}-{algorithm.settings_digest}-{content_key[:16]}"
+    out = output_folder(folder, algorithm, content_key)
     identity = ResultIdentity(str(levels[0].SeriesInstanceUID), algorithm, content_key)
     probabilities = inference.probability_map.probabilities
     now = datetime.datetime.now(datetime.UTC)

@@ -62,13 +62,18 @@ class ResultPublic(Public):
     id: int
     job_id: int
     slide_id: int
-    score: float = Field(description="slide probability of malignancy (mean of the top-k pixels)")
-    suspicious: bool = Field(description="score at or above the threshold the SR was made with")
+    score: float | None = Field(
+        description="slide probability of malignancy (mean of the top-k pixels); null when the "
+        "AI could not judge the slide (the result is then its 'not evaluable' SR)"
+    )
+    suspicious: bool | None = Field(
+        description="score at or above the threshold the SR was made with; null without score"
+    )
     threshold: float
     model_name: str
     model_version: str
     weights_sha256: str
-    seg_sop_instance_uid: str
+    seg_sop_instance_uid: str | None
     sr_sop_instance_uid: str
     tissue_area_mm2: float | None
     analysed_pixels: int | None

@@ -17,7 +17,7 @@ from db.models import (
     SlideState,
     utcnow,
 )
-from db.results import ResultValues, add_result
+from db.results import ResultValues, UnjudgedValues, add_result
 from dicom.results.written_file import WrittenFile
 
 SEGMENTATION = "1.2.840.10008.5.1.4.1.1.66.4"
@@ -141,6 +141,19 @@ def result_values(
         analysed_pixels=1_000_000,
         inference_seconds=2.0,
         stats={"top_k": 1000},
+    )
+
+
+def unjudged_values(folder: Path = Path("/nonexistent")) -> UnjudgedValues:
+    """What a pipeline would report for a slide it could not judge: its "not evaluable" SR."""
+    return UnjudgedValues(
+        threshold=0.5,
+        model_name="deeplabv3-resnet50",
+        model_version="test-1",
+        weights_sha256="f" * 64,
+        report=WrittenFile(
+            ResultFileKind.REPORT, folder / "sr-unjudged.dcm", REPORT, uid(8), uid(9)
+        ),
     )
 
 

@@ -4,7 +4,7 @@ import threading
 from dataclasses import dataclass, field
 
 from plugin.analysis import JobContext, JobFailedError, JobOutcome, NotEvaluable
-from tests.db.factories import result_values
+from tests.db.factories import result_values, unjudged_values
 
 
 @dataclass
@@ -33,6 +33,11 @@ class Failing:
 def not_evaluable(context: JobContext) -> JobOutcome:
     """Finds no tissue."""
     return NotEvaluable("no tissue found on the slide")
+
+
+def not_evaluable_reported(context: JobContext) -> JobOutcome:
+    """Finds no tissue, and hands back the report that says so."""
+    return NotEvaluable("no tissue found on the slide", unjudged_values())
 
 
 def permanently_broken(context: JobContext) -> JobOutcome:

@@ -2,12 +2,19 @@
 
 from datetime import timedelta
 
+from config.kinds import ResultFileKind
 from db import jobs
-from db.models import JobState
+from db.models import ExportState, JobState
 from db.session import Database
+from db.worklist import SlideStatus, worklist
 from plugin.analysis import JobRunner, WorkerConfig, run_job
 from tests.db.factories import add_case, add_slide
-from tests.plugin.analysis.pipelines import Failing, Scripted
+from tests.plugin.analysis.pipelines import (
+    Failing,
+    Scripted,
+    not_evaluable,
+    not_evaluable_reported,
+)
 
 CONFIG = WorkerConfig(name="executor-1", device="cpu", destinations=("pacs",))
 
@@ -61,3 +68,29 @@ def test_a_failed_attempt_is_queued_again_and_not_due_before_its_delay(database:
             1,
             "OSError: disk gone",
         )
+
+
+def test_a_not_evaluable_slide_s_report_is_its_result_and_is_exported(
+    database: Database,
+) -> None:
+    (job_id,) = _enqueue(database, 1)
+    assert run_job(database, not_evaluable_reported, job_id, CONFIG) is JobState.NOT_EVALUABLE
+    with database.session() as session:
+        job = jobs.get_job(session, job_id)
+        assert (job.state, job.reason) == (JobState.NOT_EVALUABLE, "no tissue found on the slide")
+        result = job.result
+        assert result is not None and not result.is_scored
+        assert (result.score, result.suspicious, result.seg_path) == (None, None, None)
+        assert [file.kind for file in result.files] == [ResultFileKind.REPORT]
+        assert result.sr_sop_instance_uid == result.files[0].sop_instance_uid
+        assert [(e.destination, e.state) for e in result.exports] == [("pacs", ExportState.PENDING)]
+        (slide,) = worklist(session, 0.5).entries[0].slides
+    assert (slide.status, slide.score, slide.suspicious) == (SlideStatus.NOT_EVALUABLE, None, False)
+    assert slide.export_state is ExportState.PENDING
+
+
+def test_a_not_evaluable_slide_without_report_records_no_result(database: Database) -> None:
+    (job_id,) = _enqueue(database, 1)
+    assert run_job(database, not_evaluable, job_id, CONFIG) is JobState.NOT_EVALUABLE
+    with database.session() as session:
+        assert jobs.get_job(session, job_id).result is None

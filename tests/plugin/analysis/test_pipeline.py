@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pydicom import dcmread
+from pydicom import Dataset, dcmread
 
 from db.models import ImageType
 from db.results import ResultValues
@@ -69,6 +69,24 @@ def test_a_slide_of_bare_glass_is_not_evaluable(
     assert "not evaluable" in outcome.reason
 
 
+def test_a_not_evaluable_slide_gets_a_report_that_says_why(
+    tmp_path: Path, analysed: Analysed
+) -> None:
+    _, _, pipeline = analysed
+    context = job_context(blank_slide(tmp_path / "blank"))
+    outcome = pipeline(context)
+    assert isinstance(outcome, NotEvaluable) and outcome.report is not None
+    report = outcome.report.report
+    assert_dciodvfy_clean(report.path)
+    header = dcmread(report.path)
+    assert header.SOPInstanceUID == report.sop_instance_uid
+    assert header.SeriesDescription == "AI: not evaluable (unverified)"
+    assert outcome.reason in {item.TextValue for item in _text_items(header)}
+    assert outcome.report.model_name == "tiny-test"
+    again = pipeline(context)
+    assert isinstance(again, NotEvaluable) and again.report == outcome.report
+
+
 def test_a_folder_without_a_slide_fails_permanently(tmp_path: Path, analysed: Analysed) -> None:
     _, _, pipeline = analysed
     (tmp_path / "junk.dcm").write_bytes(b"not dicom at all")
@@ -124,3 +142,13 @@ def test_only_the_files_the_job_names_are_analysed(
     assert isinstance(outcome, ResultValues)
     assert outcome.sr_sop_instance_uid == first.sr_sop_instance_uid  # the same content
     assert "stray.dcm" not in " ".join(outcome.stats["repairs"])
+
+
+def _text_items(report: Dataset) -> list[Dataset]:
+    items, pending = [], list(report.ContentSequence)
+    while pending:
+        item = pending.pop()
+        if item.ValueType == "TEXT":
+            items.append(item)
+        pending.extend(item.get("ContentSequence", []))
+    return items

@@ -123,6 +123,35 @@ def _report(
         focus_group(map_level, focus, rank, identity)
         for rank, focus in enumerate(findings.foci, start=1)
     ]
+    return measurement_report(
+        map_level,
+        groups,
+        identity,
+        when,
+        evidence=[map_level, *segmentations],
+        uids=(identity.sr_series_uid, identity.sr_instance_uid),
+        description=series_description(findings, algorithm),
+    )
+
+
+def measurement_report(
+    map_level: Dataset,
+    groups: Sequence[
+        hd.sr.MeasurementsAndQualitativeEvaluations
+        | hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
+        | hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations
+    ],
+    identity: ResultIdentity,
+    when: datetime.datetime,
+    *,
+    evidence: Sequence[Dataset],
+    uids: tuple[str, str],
+    description: str,
+) -> hd.sr.Comprehensive3DSR:
+    """A TID 1500 report of `groups` on the slide, as every PathSentry SR is written: readable
+    (SEPARATE containers), with the device, the algorithm and the analysis time; `uids` are the
+    report's series and SOP instance UIDs."""
+    algorithm = identity.algorithm
     content = hd.sr.MeasurementReport(
         observation_context=observation_context(map_level, identity),
         procedure_reported=WHOLE_SLIDE_IMAGING,
@@ -130,16 +159,16 @@ def _report(
         referenced_images=[map_level],
     )
     report = hd.sr.Comprehensive3DSR(
-        evidence=[map_level, *segmentations],
+        evidence=evidence,
         content=content[0],
-        series_instance_uid=identity.sr_series_uid,
+        series_instance_uid=uids[0],
         series_number=SR_SERIES_NUMBER,
-        sop_instance_uid=identity.sr_instance_uid,
+        sop_instance_uid=uids[1],
         instance_number=1,
         manufacturer=MANUFACTURER,
         is_complete=True,
         contributing_equipment=[contributing_equipment(algorithm, when)],
-        series_description=series_description(findings, algorithm),
+        series_description=description,
         manufacturer_model_name=algorithm.name,
         software_versions=software_version(),
         device_serial_number=algorithm.short_weights_id,

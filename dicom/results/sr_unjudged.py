@@ -20,22 +20,15 @@ from dicom.results.codes import (
     MORPHOLOGICALLY_ABNORMAL_STRUCTURE,
     NOT_EVALUABLE,
     PATHOLOGY,
-    WHOLE_SLIDE_IMAGING,
-    local_coding_scheme,
 )
 from dicom.results.errors import ResultWriteError
 from dicom.results.provenance import (
-    MANUFACTURER,
-    SR_SERIES_NUMBER,
     ResultIdentity,
-    contributing_equipment,
-    stamp_analysis_time,
 )
 from dicom.results.source_header import with_empty_type_2
-from dicom.results.sr import make_separate, observation_context
+from dicom.results.sr import measurement_report
 from dicom.results.sr_groups import algorithm_identification
 from dicom.results.written_file import WrittenFile
-from dicom.wsi.slide_modules import software_version
 
 log = logging.getLogger(__name__)
 
@@ -100,37 +93,16 @@ def series_description(verdict: Verdict) -> str:
 def _report(
     level: Dataset, unjudged: Unjudged, identity: ResultIdentity, when: datetime.datetime
 ) -> hd.sr.Comprehensive3DSR:
-    algorithm = identity.algorithm
-    content = hd.sr.MeasurementReport(
-        observation_context=observation_context(level, identity),
-        procedure_reported=WHOLE_SLIDE_IMAGING,
-        imaging_measurements=[_verdict_group(level, unjudged, identity)],
-        referenced_images=[level],
-    )
     verdict = unjudged.verdict.value
-    report = hd.sr.Comprehensive3DSR(
+    return measurement_report(
+        level,
+        [_verdict_group(level, unjudged, identity)],
+        identity,
+        when,
         evidence=[level],
-        content=content[0],
-        series_instance_uid=identity.uid("sr", "series", verdict),
-        series_number=SR_SERIES_NUMBER,
-        sop_instance_uid=identity.uid("sr", "instance", verdict),
-        instance_number=1,
-        manufacturer=MANUFACTURER,
-        is_complete=True,
-        contributing_equipment=[contributing_equipment(algorithm, when)],
-        series_description=series_description(unjudged.verdict),
-        manufacturer_model_name=algorithm.name,
-        software_versions=software_version(),
-        device_serial_number=algorithm.short_weights_id,
-        content_date=when.date(),
-        content_time=when.time(),
-        series_date=when.date(),
-        series_time=when.time(),
+        uids=(identity.uid("sr", "series", verdict), identity.uid("sr", "instance", verdict)),
+        description=series_description(unjudged.verdict),
     )
-    stamp_analysis_time(report, when)
-    make_separate(report)
-    report.CodingSchemeIdentificationSequence = [local_coding_scheme()]
-    return report
 
 
 def _verdict_group(

@@ -79,6 +79,18 @@ class EngineOptions:
         return dataclasses.replace(cls(**values), **overrides)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class SlidePlan:
+    """What `Engine.prepare` decided for one slide before the model runs."""
+
+    geometry: SlideGeometry
+    tissue: TissueMask
+    tiles: tuple[Tile, ...]
+    tiles_total: int
+    planning_s: float
+    tissue_s: float
+
+
 class Engine:
     """Runs one model, replicated on each device, over whole slides."""
 
@@ -123,14 +135,31 @@ class Engine:
         """Whether every batch is padded to one shape (cuDNN autotuning, compiled models)."""
         return self.options.compile or any(device.type == "cuda" for device in self.devices)
 
-    def reading_plan(self, source: RegionSource) -> ReadPlan:
-        """What `run` would read of a slide: its grid and the tiles on tissue (benchmarks)."""
+    def prepare(self, source: RegionSource) -> SlidePlan:
+        """Everything before the model: the grids, the tissue and the tiles to analyse.
+
+        Cheap next to `run`; a worker can prepare the next slide while a device runs this one.
+        Raises NoTissueError when the slide is not evaluable.
+        """
+        started = time.perf_counter()
         geometry = self._plan(source)
+        planned = time.perf_counter()
         tissue = self._tissue(source)
         all_tiles = tile_grid(geometry.grid.size, self.layout)
         tiles = tiles_on_tissue(all_tiles, tissue.mask, tissue.spacing_um, geometry.grid.spacing_um)
+        if not tiles:
+            raise NoTissueError("the slide is not evaluable: its tissue lies outside the image")
+        done = time.perf_counter()
+        return SlidePlan(
+            geometry, tissue, tuple(tiles), len(all_tiles), planned - started, done - planned
+        )
+
+    def reading_plan(self, source: RegionSource) -> ReadPlan:
+        """What `run` would read of a slide: its grid and the tiles on tissue (benchmarks)."""
+        plan = self.prepare(source)
         batch = self.options.batch_size
-        return ReadPlan(source, geometry.grid, self.layout, tiles, batch, self.fixed_shapes)
+        grid = plan.geometry.grid
+        return ReadPlan(source, grid, self.layout, plan.tiles, batch, self.fixed_shapes)
 
     def warm_up(self) -> None:
         """Run one batch on every replica (compilation, cuDNN's kernel choice) before timing."""
@@ -141,28 +170,29 @@ class Engine:
                     torch.cuda.synchronize(replica.device)
         self._warm = True
 
-    def run(self, source: RegionSource, progress: ProgressCallback | None = None) -> SlideInference:
-        """Analyse a slide; raises NoTissueError when it is not evaluable."""
+    def run(
+        self,
+        source: RegionSource,
+        progress: ProgressCallback | None = None,
+        plan: SlidePlan | None = None,
+    ) -> SlideInference:
+        """Analyse a slide (with its `plan` when `prepare` made it already); raises
+        NoTissueError when it is not evaluable."""
         report = progress or (lambda _fraction: None)
         if not self._warm:
             self.warm_up()
-        clock = [time.perf_counter()]
-        geometry = self._plan(source)
-        clock.append(time.perf_counter())
-        tissue = self._tissue(source)
-        all_tiles = tile_grid(geometry.grid.size, self.layout)
-        tiles = tiles_on_tissue(all_tiles, tissue.mask, tissue.spacing_um, geometry.grid.spacing_um)
-        if not tiles:
-            raise NoTissueError("the slide is not evaluable: its tissue lies outside the image")
+        if plan is None:
+            plan = self.prepare(source)
+        geometry, tissue, tiles = plan.geometry, plan.tissue, plan.tiles
         report(0.0)
-        clock.append(time.perf_counter())
+        clock = [time.perf_counter()]
         parts, reading_s, starved_s = self._infer(source, geometry, tiles, report)
         clock.append(time.perf_counter())
         stitched = merge(parts, self.options.top_k)
         probability_map = _probability_map(geometry, stitched)
         clock.append(time.perf_counter())
-        timings = _timings(clock, reading_s, starved_s)
-        statistics = self._statistics(geometry, tissue, tiles, len(all_tiles), stitched, timings)
+        timings = _timings(plan, clock, reading_s, starved_s)
+        statistics = self._statistics(geometry, tissue, tiles, plan.tiles_total, stitched, timings)
         result = SlideInference(
             score=_mean(stitched.top_values),
             top_values=stitched.top_values,
@@ -319,14 +349,16 @@ class _Progress:
         self._report(_INFERENCE_SHARE * done / self._total)
 
 
-def _timings(clock: list[float], reading_s: float, starved_s: float) -> StageTimings:
-    planned, tissue, inferred, merged = (b - a for a, b in itertools.pairwise(clock))
+def _timings(
+    plan: SlidePlan, clock: list[float], reading_s: float, starved_s: float
+) -> StageTimings:
+    inferred, merged = (b - a for a, b in itertools.pairwise(clock))
     return StageTimings(
-        planning_s=planned,
-        tissue_s=tissue,
+        planning_s=plan.planning_s,
+        tissue_s=plan.tissue_s,
         inference_s=inferred,
         merge_s=merged,
-        total_s=clock[-1] - clock[0],
+        total_s=plan.planning_s + plan.tissue_s + clock[-1] - clock[0],
         reading_s=reading_s,
         starved_s=starved_s,
     )

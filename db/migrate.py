@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from db.errors import SchemaNotCurrentError
-from db.session import Database, connect
+from db.session import Database, connect, migration_transaction
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -34,7 +34,7 @@ def upgrade(url: str, revision: str = "head") -> str | None:
 def upgrade_database(database: Database, revision: str = "head") -> None:
     """Bring an open database to `revision`, on one of its connections."""
     config = alembic_config(database.engine.url.render_as_string(hide_password=False))
-    with database.engine.begin() as connection:
+    with database.engine.connect() as connection, migration_transaction(connection):
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -76,3 +76,30 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
+
+
+@contextlib.contextmanager
+def migration_transaction(connection: sa.Connection) -> Iterator[sa.Connection]:
+    """A transaction for schema migrations on `connection` (not yet in a transaction).
+
+    SQLite changes a column by rebuilding its table, and dropping the old table would fire the
+    ON DELETE CASCADE of every row that refers to it: foreign keys are off while migrating (they
+    can only be switched outside a transaction), and checked before the transaction commits.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
+        with connection.begin():
+            yield connection
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise sa.exc.IntegrityError(
+                        "PRAGMA foreign_key_check", None, ValueError(f"dangling rows: {broken[:5]}")
+                    )
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()

@@ -7,7 +7,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
 from db.models import Base, UtcDateTime
-from db.session import create_db_engine
+from db.session import create_db_engine, migration_transaction
 
 
 def _render_item(kind: str, item: object, _context: AutogenContext) -> str | Literal[False]:
@@ -50,7 +50,7 @@ def _main() -> None:
         return
     engine = create_db_engine(context.config.get_main_option("sqlalchemy.url") or "")
     try:
-        with engine.begin() as fresh:
+        with engine.connect() as fresh, migration_transaction(fresh):
             _run_online(fresh)
     finally:
         engine.dispose()

@@ -24,11 +24,13 @@ _UNSCORED = (
     ("seg_path", sa.String()),
 )
 
-
-# SQLite rebuilds the results table to change a column, and dropping the old table fires the
-# ON DELETE CASCADE of the rows that refer to it (foreign keys are on, and cannot be turned off
-# inside the migration's transaction): they are kept aside, as stored, and put back.
-_DEPENDENTS = ("result_files", "exports", "export_attempts")
+_DROP_UNSCORED = (
+    "DELETE FROM export_attempts WHERE export_id IN (SELECT id FROM exports WHERE result_id IN "
+    "(SELECT id FROM results WHERE score IS NULL))",
+    "DELETE FROM exports WHERE result_id IN (SELECT id FROM results WHERE score IS NULL)",
+    "DELETE FROM result_files WHERE result_id IN (SELECT id FROM results WHERE score IS NULL)",
+    "DELETE FROM results WHERE score IS NULL",
+)
 
 
 def upgrade() -> None:
@@ -36,29 +38,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # The old schema cannot hold a result without a score: those (and their exports) go.
-    op.execute(sa.text("DELETE FROM results WHERE score IS NULL"))
+    # The old schema cannot hold a result without a score: those (and their exports) go. Said
+    # row by row: foreign keys are off while SQLite migrates (db.session.migration_transaction).
+    for statement in _DROP_UNSCORED:
+        op.execute(sa.text(statement))
     _set_nullable(False)
 
 
 def _set_nullable(nullable: bool) -> None:
-    connection = op.get_bind()
-    kept = _keep(connection) if connection.dialect.name == "sqlite" else []
     with op.batch_alter_table("results") as batch:
         for name, type_ in _UNSCORED:
             batch.alter_column(name, existing_type=type_, nullable=nullable)
-    for table, rows in kept:
-        connection.execute(sa.delete(table))
-        if rows:
-            connection.execute(sa.insert(table), rows)
-
-
-def _keep(connection: sa.Connection) -> list[tuple[sa.TableClause, list[dict[str, object]]]]:
-    kept = []
-    for name in _DEPENDENTS:
-        columns = [column["name"] for column in sa.inspect(connection).get_columns(name)]
-        # Untyped columns: the values go out and back exactly as stored.
-        table = sa.table(name, *(sa.column(column) for column in columns))
-        rows = [dict(row) for row in connection.execute(sa.select(table)).mappings()]
-        kept.append((table, rows))
-    return kept

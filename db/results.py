@@ -12,18 +12,10 @@ from config.kinds import ResultFileKind
 from db.errors import NotFoundError
 from db.models import Export, ExportState, Job, Result, ResultFile, Slide, utcnow
 
-# What only a scored result has: none for a slide the AI could not judge.
-_SCORED_COLUMNS = (
-    "score",
-    "suspicious",
-    "seg_sop_instance_uid",
-    "seg_path",
-    "thumbnail_path",
-    "heatmap_path",
-    "tissue_area_mm2",
-    "analysed_pixels",
-    "inference_seconds",
-)
+# The columns of a result that `_store` sets itself (whose and when; stats default to {}); every
+# other column holds the outcome, and one that the outcome leaves out is empty, also when the
+# row replaces an earlier outcome.
+_OWN_COLUMNS = frozenset({"id", "job_id", "slide_id", "created_at", "stats"})
 
 
 class ResultFileValues(Protocol):
@@ -119,8 +111,6 @@ def add_unjudged_result(
     """Record the report of `job` that says the AI could not judge the slide (not evaluable, or
     failed) and a pending export of it to each destination."""
     columns: dict[str, Any] = {
-        **dict.fromkeys(_SCORED_COLUMNS),
-        "stats": {},
         "threshold": values.threshold,
         "model_name": values.model_name,
         "model_version": values.model_version,
@@ -188,9 +178,13 @@ def _store(
     else:
         result.files.clear()
         session.flush()  # the earlier files' rows go before the new ones take their positions
-        result.created_at = utcnow()
-    for name, value in columns.items():
-        setattr(result, name, value)
+    names = {column.key for column in Result.__table__.columns}
+    if unknown := set(columns) - names:
+        raise ValueError(f"not columns of a result: {sorted(unknown)}")
+    for name in names - _OWN_COLUMNS:
+        setattr(result, name, columns.get(name))
+    result.stats = dict(columns.get("stats") or {})
+    result.created_at = utcnow()
     result.files = [_file_row(position, file) for position, file in enumerate(files)]
     earlier = {export.destination: export for export in result.exports}
     for name in dict.fromkeys(destinations):

@@ -140,19 +140,6 @@ class JobRunner:
                 return replace(failure, report=self._failure_report(context, failure))
             return failure
 
-    def _failure_report(self, context: JobContext, failure: Failure) -> UnjudgedValues | None:
-        """The "failed" SR of a job that fails for good, when the pipeline can write one."""
-        if not isinstance(self.pipeline, FailureReporter):
-            return None
-        try:
-            return self.pipeline.failure_report(context, failure.reason)
-        except Exception as error:  # the failure is recorded whatever its report does
-            log.warning(
-                "job %d: no 'failed' report (%s: %s)", context.job_id, type(error).__name__, error
-            )
-            log.debug("job %d: 'failed' report", context.job_id, exc_info=True)
-            return None
-
     def _record(self, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
         """Write how the attempt ended; returns the job's new state.
 
@@ -236,6 +223,19 @@ class JobRunner:
             report=reporter,
             max_attempts=max_attempts,
         )
+
+    def _failure_report(self, context: JobContext, failure: Failure) -> UnjudgedValues | None:
+        """The "failed" SR of a job that fails for good, when the pipeline can write one."""
+        if not isinstance(self.pipeline, FailureReporter):
+            return None
+        try:
+            return self.pipeline.failure_report(context, failure.reason)
+        except Exception as error:  # the failure is recorded whatever its report does
+            log.warning(
+                "job %d: no 'failed' report (%s: %s)", context.job_id, type(error).__name__, error
+            )
+            log.debug("job %d: 'failed' report", context.job_id, exc_info=True)
+            return None
 
 
 def run_job(

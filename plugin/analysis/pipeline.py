@@ -87,13 +87,6 @@ class SlidePipeline:
         )
         return values
 
-    def failure_report(self, context: JobContext, reason: str) -> UnjudgedValues | None:
-        """The "failed" SR of the job of `context` (contract.FailureReporter)."""
-        folder = self._settings.storage.results_dir / context.slide.series_instance_uid
-        engine = self.engine(context.device)
-        instances = context.slide.instances
-        return failed(folder, instances, engine, context.content_key, reason, self._settings)
-
     def engine(self, device: str) -> Engine:
         """The engine for `device`, loading the model the first time."""
         with self._lock:
@@ -102,6 +95,13 @@ class SlidePipeline:
                     self._settings.inference, device=device
                 )
             return self._engines[device]
+
+    def failure_report(self, context: JobContext, reason: str) -> UnjudgedValues | None:
+        """The "failed" SR of the job of `context` (contract.FailureReporter)."""
+        folder = self._settings.storage.results_dir / context.slide.series_instance_uid
+        engine = self.engine(context.device)
+        instances = context.slide.instances
+        return failed(folder, instances, engine, context.content_key, reason, self._settings)
 
 
 def write_outputs(

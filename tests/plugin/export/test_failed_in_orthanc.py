@@ -1,7 +1,9 @@
 """A slide whose analysis fails for good (a frame that cannot be decoded) still reaches the PACS:
 its "failed" SR, with the reason in words, lands in a real Orthanc under the slide's study, reads
-well in dsr2html and passes dciodvfy; no segmentation goes with it."""
+well in dsr2html and passes dciodvfy; no segmentation goes with it. Re-run once mended, the
+slide's scored SR follows, and the failed one stays."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,24 @@ def test_a_slide_that_fails_for_good_yields_a_failed_sr_in_orthanc(
         assert pacs.study_of_instance(report_uid) == source.StudyInstanceUID
         stored_path = tmp_path / "stored.dcm"
         stored = dcmread_bytes(pacs.file_of(report_uid), stored_path)
+
+        copy_slide(slide, broken)  # the slide mended (sent again intact), and an admin retries
+        with database.session() as session:
+            jobs.retry(session, job_id)
+            session.commit()
+        assert run_job(database, SlidePipeline(settings), job_id, config) is JobState.DONE
+        assert DestinationExporter(database, destination, settings).run_once() == 1
+        with database.session() as session:
+            rerun = session.query(Result).filter_by(job_id=job_id).one()
+            assert rerun.score is not None and rerun.exports[0].state is ExportState.DELIVERED
+            scored_uid = rerun.sr_sop_instance_uid
+        reports = [
+            series["MainDicomTags"].get("SeriesDescription", "")
+            for series in pacs.series()
+            if series["MainDicomTags"].get("Modality") == "SR"
+        ]
+        assert pacs.instance(report_uid) is not None  # the failed SR stays
+        assert pacs.study_of_instance(scored_uid) == source.StudyInstanceUID
     assert "cannot be decoded" in reason
     assert stored.SeriesDescription == "AI: failed (unverified)"
     assert stored.Modality == "SR"
@@ -69,3 +89,7 @@ def test_a_slide_that_fails_for_good_yields_a_failed_sr_in_orthanc(
     assert "Pathology:\nFailed" in text
     assert "Comment:\n" + reason.splitlines()[0] in text
     assert_dciodvfy_clean(stored_path)
+    assert sorted(reports)[0] == "AI: failed (unverified)"
+    assert len(reports) == 2 and re.fullmatch(
+        r"AI: (not )?suspicious, p=[\d.]+ \(unverified\)", sorted(reports)[1]
+    )

@@ -146,27 +146,24 @@ def fail(
     reason: str,
     *,
     retry_after: timedelta | None,
+    report: UnjudgedValues | None = None,
+    destinations: Sequence[str] = (),
     now: datetime | None = None,
 ) -> JobState:
     """Record a failed attempt: queued again after `retry_after` while attempts remain, else failed.
 
     `retry_after=None` fails the job for good (the error will not go away by trying again).
+    When the job fails, `report` (the "failed" SR, if any) is recorded as its result with a
+    pending export to each destination, like a not-evaluable slide's report.
     """
     now = now or utcnow()
     if retry_after is None:
-        return _finish(session, lease, JobState.FAILED, reason, now)
-    retryable = Job.attempts < Job.max_attempts
-    values: dict[str, Any] = {
-        "state": sa.case(
-            (retryable, _typed(JobState.QUEUED, Job.state)),
-            else_=_typed(JobState.FAILED, Job.state),
-        ),
-        "reason": reason,
-        "worker": None,
-        "not_before": sa.case((retryable, _typed(now + retry_after, Job.not_before))),
-        "finished_at": sa.case((retryable, None), else_=_typed(now, Job.finished_at)),
-    }
-    return JobState(_update_held(session, lease, values, Job.state))
+        state = _finish(session, lease, JobState.FAILED, reason, now)
+    else:
+        state = _fail_attempt(session, lease, reason, retry_after, now)
+    if state is JobState.FAILED and report is not None:
+        _add_report(session, lease, report, destinations)
+    return state
 
 
 def mark_not_evaluable(
@@ -181,13 +178,7 @@ def mark_not_evaluable(
     """The slide cannot be analysed (no tissue, unreadable): a person must look at it. With the
     report that says so, it is recorded as the job's result and exported like any other."""
     _finish(session, lease, JobState.NOT_EVALUABLE, reason, now)
-    if report is None:
-        return None
-    job = session.get(Job, lease.job_id)
-    assert job is not None  # _finish just updated it
-    if destinations:
-        note(session, Ready.EXPORT)
-    return add_unjudged_result(session, job, report, destinations)
+    return None if report is None else _add_report(session, lease, report, destinations)
 
 
 def acknowledge_cancel(session: Session, lease: Lease, *, now: datetime | None = None) -> None:
@@ -373,6 +364,33 @@ def _new_job_state(now: datetime) -> dict[str, Any]:
         "heartbeat_at": None,
         "finished_at": None,
     }
+
+
+def _add_report(
+    session: Session, lease: Lease, report: UnjudgedValues, destinations: Sequence[str]
+) -> Result:
+    job = session.get(Job, lease.job_id)
+    assert job is not None  # the caller just finished it
+    if destinations:
+        note(session, Ready.EXPORT)
+    return add_unjudged_result(session, job, report, destinations)
+
+
+def _fail_attempt(
+    session: Session, lease: Lease, reason: str, retry_after: timedelta, now: datetime
+) -> JobState:
+    retryable = Job.attempts < Job.max_attempts
+    values: dict[str, Any] = {
+        "state": sa.case(
+            (retryable, _typed(JobState.QUEUED, Job.state)),
+            else_=_typed(JobState.FAILED, Job.state),
+        ),
+        "reason": reason,
+        "worker": None,
+        "not_before": sa.case((retryable, _typed(now + retry_after, Job.not_before))),
+        "finished_at": sa.case((retryable, None), else_=_typed(now, Job.finished_at)),
+    }
+    return JobState(_update_held(session, lease, values, Job.state))
 
 
 def _finish(

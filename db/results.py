@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 
 from config.kinds import ResultFileKind
 from db.errors import NotFoundError
-from db.models import Export, Job, Result, ResultFile, Slide
+from db.models import Export, ExportState, Job, Result, ResultFile, Slide, utcnow
+
+# The columns of a result that `_store` sets itself (whose and when; stats default to {}); every
+# other column holds the outcome, and one that the outcome leaves out is empty, also when the
+# row replaces an earlier outcome.
+_OWN_COLUMNS = frozenset({"id", "job_id", "slide_id", "created_at", "stats"})
 
 
 class ResultFileValues(Protocol):
@@ -103,38 +108,24 @@ class UnjudgedValues:
 def add_unjudged_result(
     session: Session, job: Job, values: UnjudgedValues, destinations: Sequence[str]
 ) -> Result:
-    """Insert the "not evaluable" report of `job` and a pending export of it to each destination."""
-    result = Result(
-        job_id=job.id,
-        slide_id=job.slide_id,
-        threshold=values.threshold,
-        model_name=values.model_name,
-        model_version=values.model_version,
-        weights_sha256=values.weights_sha256,
-        sr_sop_instance_uid=values.report.sop_instance_uid,
-        sr_path=str(values.report.path),
-        files=[_file_row(0, values.report)],
-        exports=[Export(destination=name) for name in dict.fromkeys(destinations)],
-    )
-    session.add(result)
-    session.flush()
-    return result
+    """Record the report of `job` that says the AI could not judge the slide (not evaluable, or
+    failed) and a pending export of it to each destination."""
+    columns: dict[str, Any] = {
+        "threshold": values.threshold,
+        "model_name": values.model_name,
+        "model_version": values.model_version,
+        "weights_sha256": values.weights_sha256,
+        "sr_sop_instance_uid": values.report.sop_instance_uid,
+        "sr_path": str(values.report.path),
+    }
+    return _store(session, job, columns, [values.report], destinations)
 
 
 def add_result(
     session: Session, job: Job, values: ResultValues, destinations: Sequence[str]
 ) -> Result:
-    """Insert the result of `job` and a pending export of it to each destination."""
-    result = Result(
-        job_id=job.id,
-        slide_id=job.slide_id,
-        **_columns(values),
-        files=[_file_row(position, file) for position, file in enumerate(values.files)],
-        exports=[Export(destination=name) for name in dict.fromkeys(destinations)],
-    )
-    session.add(result)
-    session.flush()
-    return result
+    """Record the result of `job` and a pending export of it to each destination."""
+    return _store(session, job, _columns(values), values.files, destinations)
 
 
 def get_result(session: Session, result_id: int) -> Result:
@@ -165,6 +156,52 @@ def current_results(session: Session, case_id: int) -> list[Result]:
         .order_by(Result.slide_id)
     )
     return list(session.scalars(query))
+
+
+def _store(
+    session: Session,
+    job: Job,
+    columns: Mapping[str, Any],
+    files: Sequence[ResultFileValues],
+    destinations: Sequence[str],
+) -> Result:
+    """The job's result row with `columns` and `files`, exported to each destination.
+
+    A retried job (it failed, or was not evaluable) already has one: the report of its earlier
+    run. That row is replaced, and its exports go pending again to deliver the new files. What
+    was delivered stays in the PACS, its files stay on disk, and the export attempts stay logged.
+    """
+    result = job.result
+    if result is None:
+        result = Result(job_id=job.id, slide_id=job.slide_id)
+        session.add(result)
+    else:
+        result.files.clear()
+        session.flush()  # the earlier files' rows go before the new ones take their positions
+    names = {column.key for column in Result.__table__.columns}
+    if unknown := set(columns) - names:
+        raise ValueError(f"not columns of a result: {sorted(unknown)}")
+    for name in names - _OWN_COLUMNS:
+        setattr(result, name, columns.get(name))
+    result.stats = dict(columns.get("stats") or {})
+    result.created_at = utcnow()
+    result.files = [_file_row(position, file) for position, file in enumerate(files)]
+    earlier = {export.destination: export for export in result.exports}
+    for name in dict.fromkeys(destinations):
+        if name in earlier:
+            _deliver_again(earlier[name])
+        else:
+            result.exports.append(Export(destination=name))
+    session.flush()
+    return result
+
+
+def _deliver_again(export: Export) -> None:
+    """An export of replaced files: pending now with a fresh budget; an exporter's hold on it
+    (sending the earlier files) is lost, so that its outcome is not recorded for the new ones."""
+    export.state, export.attempts, export.next_attempt_at = ExportState.PENDING, 0, utcnow()
+    export.last_error, export.overdue_since, export.delivered_at = None, None, None
+    export.claimed_by, export.claimed_until = None, None
 
 
 def _file_row(position: int, file: ResultFileValues) -> ResultFile:

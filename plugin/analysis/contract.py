@@ -15,11 +15,16 @@ a pipeline lets both propagate. Outcomes:
 - raising anything else: plugin.analysis.failures decides what it costs (a slide that cannot be
   decoded fails at once, a database outage spends no attempt, anything else is one failed
   attempt, retried after `jobs.retry_delay_s` until `jobs.max_attempts` attempts were spent).
+
+A pipeline that is also a `FailureReporter` writes the "failed" SR of a job that fails for good
+(a permanent failure, or the last attempt spent); the worker records it as the job's result with
+a pending export per destination, as for a slide that is not evaluable.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from config import PathSentryError
 from db.models import ImageType
@@ -80,6 +85,12 @@ class JobContext:
     device: str
     slide: SlideFiles
     report: Callable[[float, str], None]
+    max_attempts: int = 1
+
+    @property
+    def last_attempt(self) -> bool:
+        """Whether a failure of this attempt fails the job for good (no attempt is left)."""
+        return self.attempt >= self.max_attempts
 
     def progress(self, fraction: float, stage: str) -> None:
         """Report progress (0..1) and the current stage; raises if the job must stop."""
@@ -87,3 +98,15 @@ class JobContext:
 
 
 Pipeline = Callable[[JobContext], JobOutcome]
+
+
+@runtime_checkable
+class FailureReporter(Protocol):
+    """A pipeline that can also write the report of a job that failed for good."""
+
+    def __call__(self, context: JobContext) -> JobOutcome: ...
+
+    def failure_report(self, context: JobContext, reason: str) -> UnjudgedValues | None:
+        """The "failed" SR for the job of `context`, with `reason` in words; None (and a log
+        line saying why) when it cannot be written."""
+        ...

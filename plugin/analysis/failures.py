@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.models import JobState
+from db.results import UnjudgedValues
 from dicom.slide import SlideError
 from inference.errors import SlideGeometryError
 from plugin.analysis.contract import JobFailedError
@@ -33,10 +34,19 @@ class FailureKind(enum.Enum):
 
 @dataclass(frozen=True)
 class Failure:
-    """An attempt that raised: the reason to record and show, and its kind."""
+    """An attempt that raised: the reason to record and show, and its kind; `report` is the
+    "failed" SR to deliver when the job fails for good (see `fails_for_good`)."""
 
     reason: str
     kind: FailureKind
+    report: UnjudgedValues | None = None
+
+    def fails_for_good(self, last_attempt: bool) -> bool:
+        """Whether the job fails with this attempt: a failure that repeats every time, or any
+        failure of the slide's analysis on its last attempt (an outage never fails it)."""
+        if self.kind is FailureKind.DETERMINISTIC:
+            return True
+        return self.kind is FailureKind.TRANSIENT and last_attempt
 
 
 def classify(error: BaseException) -> Failure:

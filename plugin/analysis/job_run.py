@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,10 +19,11 @@ from db import jobs
 from db.cases import load_slide
 from db.errors import LeaseLostError
 from db.models import Instance, JobState
-from db.results import ResultValues
+from db.results import ResultValues, UnjudgedValues
 from db.session import Database
 from db.slide_completion import content_key
 from plugin.analysis.contract import (
+    FailureReporter,
     JobCancelledError,
     JobContext,
     JobOutcome,
@@ -114,8 +115,10 @@ class JobRunner:
 
     def _attempt(self, lease: jobs.Lease) -> "_Attempt":
         """Run the pipeline once and say how it ended."""
+        context: JobContext | None = None
         try:
-            return self.pipeline(self._context(lease))
+            context = self._context(lease)
+            return self.pipeline(context)
         except JobCancelledError:
             return _Stopped.CANCELLED
         except WorkerStoppingError:
@@ -133,6 +136,8 @@ class JobRunner:
                 failure.reason,
             )
             log.debug("job %d failure", lease.job_id, exc_info=True)
+            if context is not None and failure.fails_for_good(context.last_attempt):
+                return replace(failure, report=self._failure_report(context, failure))
             return failure
 
     def _record(self, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
@@ -178,7 +183,14 @@ class JobRunner:
         if isinstance(outcome, Failure):
             transient = outcome.kind is FailureKind.TRANSIENT
             retry_after = self.config.retry_delay if transient else None
-            return jobs.fail(session, lease, outcome.reason, retry_after=retry_after)
+            return jobs.fail(
+                session,
+                lease,
+                outcome.reason,
+                retry_after=retry_after,
+                report=outcome.report,
+                destinations=self.config.destinations,
+            )
         if outcome is _Stopped.CANCELLED:
             jobs.acknowledge_cancel(session, lease)
             return JobState.CANCELLED
@@ -200,6 +212,7 @@ class JobRunner:
                 ),
             )
             key = _content_of(job.id, job.content_key, slide.instances)
+            max_attempts = job.max_attempts
         reporter = JobProgress(self.database, lease, self.stopping, self.config.progress_interval_s)
         return JobContext(
             job_id=lease.job_id,
@@ -208,7 +221,21 @@ class JobRunner:
             device=self.config.device,
             slide=files,
             report=reporter,
+            max_attempts=max_attempts,
         )
+
+    def _failure_report(self, context: JobContext, failure: Failure) -> UnjudgedValues | None:
+        """The "failed" SR of a job that fails for good, when the pipeline can write one."""
+        if not isinstance(self.pipeline, FailureReporter):
+            return None
+        try:
+            return self.pipeline.failure_report(context, failure.reason)
+        except Exception as error:  # the failure is recorded whatever its report does
+            log.warning(
+                "job %d: no 'failed' report (%s: %s)", context.job_id, type(error).__name__, error
+            )
+            log.debug("job %d: 'failed' report", context.job_id, exc_info=True)
+            return None
 
 
 def run_job(

@@ -17,7 +17,7 @@ from pydicom import Dataset
 
 from config import Settings
 from config.output_settings import settings_digest
-from db.results import ResultValues
+from db.results import ResultValues, UnjudgedValues
 from dicom.results.display_orientation import DisplayTransform, display_transform
 from dicom.results.foci import find_foci
 from dicom.results.focus_annotations import write_focus_annotations
@@ -36,7 +36,7 @@ from plugin.analysis.contract import (
     SlideFiles,
 )
 from plugin.analysis.overlay import render_heatmap
-from plugin.analysis.unjudged import not_evaluable, output_folder
+from plugin.analysis.unjudged import failed, not_evaluable, output_folder
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,13 @@ class SlidePipeline:
                     self._settings.inference, device=device
                 )
             return self._engines[device]
+
+    def failure_report(self, context: JobContext, reason: str) -> UnjudgedValues | None:
+        """The "failed" SR of the job of `context` (contract.FailureReporter)."""
+        folder = self._settings.storage.results_dir / context.slide.series_instance_uid
+        engine = self.engine(context.device)
+        instances = context.slide.instances
+        return failed(folder, instances, engine, context.content_key, reason, self._settings)
 
 
 def write_outputs(

@@ -64,7 +64,7 @@ class ResultPublic(Public):
     slide_id: int
     score: float | None = Field(
         description="slide probability of malignancy (mean of the top-k pixels); null when the "
-        "AI could not judge the slide (the result is then its 'not evaluable' SR)"
+        "AI could not judge the slide (the result is then its 'not evaluable' or 'failed' SR)"
     )
     suspicious: bool | None = Field(
         description="score at or above the threshold the SR was made with; null without score"

@@ -57,6 +57,18 @@ def viewer_bundle(settings: Settings) -> ViewerBundle:
     return ViewerBundle(modules, None)
 
 
+def pacs_page_folders(bundle: ViewerBundle) -> dict[str, Path]:
+    """What a PACS's web server serves, by URL path, for PathSentry's viewer page next to its
+    DICOMweb (Orthanc: the ServeFolders plugin); the page is /pathsentry/viewer.html."""
+    web = Path(str(resources.files("plugin.web")))
+    return {
+        "/pathsentry": web / "pacs_page",
+        "/static": web / "static",
+        VIEWER_URL: bundle.modules / _VIEWER_DIST,
+        CLIENT_URL: bundle.modules / _CLIENT_BUILD,
+    }
+
+
 def mount_viewer(app: FastAPI, bundle: ViewerBundle) -> None:
     """Serve the viewer's files when installed; log why not otherwise."""
     if not bundle.available:

@@ -3,6 +3,7 @@
 import threading
 from dataclasses import dataclass, field
 
+from db.results import UnjudgedValues
 from plugin.analysis import JobContext, JobFailedError, JobOutcome, NotEvaluable
 from tests.db.factories import result_values, unjudged_values
 
@@ -28,6 +29,21 @@ class Failing:
 
     def __call__(self, context: JobContext) -> JobOutcome:
         raise self.error
+
+
+@dataclass
+class FailingReported(Failing):
+    """Raises `error` every time, and hands back a "failed" report when asked for one (the
+    reasons it was asked with are kept); `broken`: writing the report raises that instead."""
+
+    reasons: list[str] = field(default_factory=list)
+    broken: Exception | None = None
+
+    def failure_report(self, context: JobContext, reason: str) -> UnjudgedValues | None:
+        self.reasons.append(reason)
+        if self.broken is not None:
+            raise self.broken
+        return unjudged_values()
 
 
 def not_evaluable(context: JobContext) -> JobOutcome:

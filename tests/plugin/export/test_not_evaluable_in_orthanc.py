@@ -51,7 +51,7 @@ def test_a_not_evaluable_slide_yields_an_sr_in_orthanc(
         stored = dcmread_bytes(pacs.file_of(report_uid), tmp_path / "stored.dcm")
     assert stored.SeriesDescription == "AI: not evaluable (unverified)"
     assert stored.Modality == "SR"
-    assert "no tissue" in _texts(stored)
+    assert "no tissue" in report_texts(stored)
 
 
 def dcmread_bytes(data: bytes, path: Path) -> Dataset:
@@ -59,7 +59,8 @@ def dcmread_bytes(data: bytes, path: Path) -> Dataset:
     return dcmread(path)
 
 
-def _texts(report: Dataset) -> str:
+def report_texts(report: Dataset) -> str:
+    """Every TEXT value of the report's content tree."""
     texts, pending = [], list(report.ContentSequence)
     while pending:
         item = pending.pop()

@@ -1,15 +1,13 @@
 """The case page's slide viewer in Debian's Chromium, over PathSentry's own DICOMweb."""
 
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import ConsoleMessage, Locator, Page, Response, expect
-from scipy import ndimage
 
 from config import Settings, WebSettings
 from db.models import Role
@@ -19,9 +17,15 @@ from tests.plugin.conftest import Analysed
 from tests.plugin.web.browser import chromium, log_in
 from tests.plugin.web.held_slides import LESION, hold_result, hold_slide, truth_segmentation
 from tests.plugin.web.live_server import live_server
+from tests.plugin.web.viewer_pixels import (
+    as_displayed,
+    changed,
+    inner_points,
+    screen_mapping,
+    settled,
+)
 
 pytestmark = pytest.mark.browser
-Point = tuple[int, int]
 
 
 @pytest.fixture
@@ -98,20 +102,20 @@ def test_the_overlay_covers_the_lesions_and_the_switch_hides_it(
     for page, errors, _ in _open_case(settings, database, token_of[Role.VIEWER], case_id):
         viewer = page.locator(".slide-viewer")
         expect(viewer).to_have_attribute("data-segments", re.compile("^[1-9]"), timeout=20_000)
-        shown = _settled(page)
+        shown = settled(page)
         page.locator("body").press("h")
         expect(page.locator(".segment-toggle")).not_to_be_checked()
-        hidden = _settled(page)
-        labels = _as_displayed(labels, hidden)
-        to_screen = _screen_mapping(hidden, labels)
-        lesion = [to_screen(point) for point in _inner_points(labels == LESION)]
-        benign = [to_screen(point) for point in _inner_points(labels == 1)]
-        changed_lesion = [_changed(shown, hidden, point) for point in lesion]
-        changed_benign = [_changed(shown, hidden, point) for point in benign]
+        hidden = settled(page)
+        labels = as_displayed(labels, hidden)
+        to_screen = screen_mapping(hidden, labels)
+        lesion = [to_screen(point) for point in inner_points(labels == LESION)]
+        benign = [to_screen(point) for point in inner_points(labels == 1)]
+        changed_lesion = [changed(shown, hidden, point) for point in lesion]
+        changed_benign = [changed(shown, hidden, point) for point in benign]
         assert np.mean(changed_lesion) > 0.9, "the overlay is missing over the lesions"
         assert np.mean(changed_benign) < 0.1, "the overlay covers benign tissue"
         page.locator("body").press("h")
-        assert np.mean([_changed(_settled(page), hidden, p) for p in lesion]) > 0.9
+        assert np.mean([changed(settled(page), hidden, p) for p in lesion]) > 0.9
         assert errors == []
 
 
@@ -125,11 +129,11 @@ def test_the_foci_of_the_report_are_listed_and_a_click_zooms_to_one(
         expect(page.locator(".foci button")).to_have_count(count)
         expect(page.locator(".foci button").first).to_contain_text("Focus 1 · peak ")
         scale = page.locator(".slide-viewer .-inner")  # the scale bar (OpenLayers, unnamed)
-        overview = _settled(page)
+        overview = settled(page)
         before, width = scale.inner_text(), _width(scale)
         page.locator(".foci button").first.click()
         expect(viewer).to_have_attribute("data-zoomed-to", re.compile(r"\.focus\.1$"))
-        zoomed = _settled(page)
+        zoomed = settled(page)
         assert not np.array_equal(zoomed, overview)
         # The scale bar: micrometres per screen pixel at least halved (a focus as large as this
         # small slide is still shown at twice the magnification of the whole slide).
@@ -147,77 +151,3 @@ def _width(element: Locator) -> float:
 def _micrometres(text: str) -> float:
     number, unit = re.match(r"([\d.]+)\s*(\S+)", text.strip()).groups()  # type: ignore[union-attr]
     return float(number) * {"nm": 0.001, "μm": 1.0, "mm": 1000.0}[unit]
-
-
-def _settled(page: Page) -> np.ndarray:
-    """The viewer's pixels once two screenshots in a row agree (tiles loaded and drawn)."""
-    page.wait_for_load_state("networkidle")
-    previous = None
-    for _ in range(40):
-        shot = np.asarray(Image.open(io.BytesIO(page.locator(".slide-viewer").screenshot())))
-        if previous is not None and np.array_equal(shot, previous):
-            return shot[..., :3].astype(int)
-        previous = shot
-        page.wait_for_timeout(250)
-    raise AssertionError("the viewer kept changing: tiles never finished drawing")
-
-
-def _tissue_on_screen(screen: np.ndarray) -> np.ndarray:
-    """The stained pixels of the slide (the largest stained area, not its miniature)."""
-    saturation = screen.max(axis=2) - screen.min(axis=2)
-    stained, _ = ndimage.label(ndimage.binary_closing(saturation > 40, iterations=3))
-    sizes = np.bincount(stained.ravel())
-    sizes[0] = 0  # the glass
-    return np.asarray(stained == sizes.argmax())
-
-
-def _as_displayed(labels: np.ndarray, screen: np.ndarray) -> np.ndarray:
-    """The truth turned as the viewer shows the slide (it follows Image Orientation (Slide)):
-    of the 8 rotations and mirrorings, the one whose tissue best covers the tissue on screen."""
-    tissue = _tissue_on_screen(screen)
-    box = _box(tissue)
-    window = tissue[box[1] : box[3] + 1, box[0] : box[2] + 1]
-    candidates = [np.rot90(grid, k) for grid in (labels, labels[:, ::-1]) for k in range(4)]
-
-    def overlap(candidate: np.ndarray) -> float:
-        x0, y0, x1, y1 = _box(candidate > 0)
-        cropped = Image.fromarray((candidate[y0 : y1 + 1, x0 : x1 + 1] > 0).astype(np.uint8))
-        resized = np.asarray(cropped.resize(window.shape[::-1], Image.Resampling.NEAREST)) > 0
-        return float((resized == window).mean())
-
-    return max(candidates, key=overlap)
-
-
-def _screen_mapping(screen: np.ndarray, labels: np.ndarray) -> Callable[[Point], Point]:
-    """Truth pixel -> screen pixel, from the tissue's bounding box in both (the view fits)."""
-    on_screen = _box(_tissue_on_screen(screen))
-    in_truth = _box(labels > 0)
-    scale = (on_screen[2] - on_screen[0]) / (in_truth[2] - in_truth[0])
-
-    def to_screen(point: Point) -> Point:
-        x, y = point
-        return (
-            round(on_screen[0] + (x - in_truth[0]) * scale),
-            round(on_screen[1] + (y - in_truth[1]) * scale),
-        )
-
-    return to_screen
-
-
-def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
-    ys, xs = np.nonzero(mask)
-    return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())
-
-
-def _inner_points(mask: np.ndarray, count: int = 40) -> list[Point]:
-    """Points well inside `mask` (8 truth pixels from its edge), spread over it."""
-    inner = ndimage.binary_erosion(mask, iterations=8)
-    ys, xs = np.nonzero(inner)
-    pick = np.linspace(0, len(xs) - 1, count).astype(int)
-    return [(int(xs[i]), int(ys[i])) for i in pick]
-
-
-def _changed(shown: np.ndarray, hidden: np.ndarray, point: Point) -> bool:
-    x, y = point
-    patch = (slice(y - 1, y + 2), slice(x - 1, x + 2))
-    return bool(np.abs(shown[patch] - hidden[patch]).mean() > 20)

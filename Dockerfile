@@ -5,6 +5,9 @@
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 FROM ${BASE_IMAGE} AS build
+# Only behind a TLS-inspecting proxy (.ci/image-smoke): the CA bundle pip trusts, mounted into
+# the build with `podman build -v`. Empty: pip's own.
+ARG PIP_CERT=""
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY config config
@@ -18,6 +21,10 @@ FROM ${BASE_IMAGE}
 ARG TORCH_VERSION=2.13.0
 ARG TORCH_FLAVOUR=cu128
 ARG TORCH_INDEX=https://download.pytorch.org/whl
+# A folder of torch wheels mounted into the build (`podman build -v HOST:FOLDER`) instead of
+# TORCH_INDEX; torch's own dependencies then come from PyPI. Empty: TORCH_INDEX.
+ARG TORCH_WHEELS=""
+ARG PIP_CERT=""
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PATHSENTRY_STORAGE__DATA_DIR=/data \
@@ -31,7 +38,9 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/*
-RUN pip install --index-url "${TORCH_INDEX}/${TORCH_FLAVOUR}" "torch==${TORCH_VERSION}"
+RUN if [ -n "${TORCH_WHEELS}" ]; then \
+      pip install --find-links "${TORCH_WHEELS}" "torch==${TORCH_VERSION}+${TORCH_FLAVOUR}"; \
+    else pip install --index-url "${TORCH_INDEX}/${TORCH_FLAVOUR}" "torch==${TORCH_VERSION}"; fi
 COPY --from=build /wheels /wheels
 # The one wheel built above (its version is this source tree's).
 # hadolint ignore=DL3013

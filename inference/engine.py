@@ -161,6 +161,11 @@ class Engine:
         grid = plan.geometry.grid
         return ReadPlan(source, grid, self.layout, plan.tiles, batch, self.fixed_shapes)
 
+    @property
+    def warm(self) -> bool:
+        """Whether the next run pays no warm-up: done already, or none needed (eager on a CPU)."""
+        return self._warm
+
     def warm_up(self) -> None:
         """Run one batch on every replica (compilation, cuDNN's kernel choice) before timing."""
         with torch.inference_mode():

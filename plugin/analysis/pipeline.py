@@ -87,6 +87,14 @@ class SlidePipeline:
         )
         return values
 
+    def warm_up(self, device: str) -> bool:
+        """Warm the device's engine up now rather than in its first job; False: none needed."""
+        engine = self.engine(device)
+        if engine.warm:
+            return False
+        engine.warm_up()
+        return True
+
     def engine(self, device: str) -> Engine:
         """The engine for `device`, loading the model the first time."""
         with self._lock:

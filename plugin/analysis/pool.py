@@ -1,10 +1,16 @@
-"""The workers of one process (one per device) and their upkeep: recovery and heartbeats."""
+"""The workers of one process (one per device) and their upkeep: recovery and heartbeats.
+
+At start the devices are warmed up one after another (cuDNN's kernel choice, compilation: the
+first compiles, the next reuse its cache), each worker starting as soon as its device is warm,
+so that no job pays for it; meanwhile the analysis role's health says "warming up".
+"""
 
 import logging
 import os
 import socket
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,13 +21,19 @@ from db.errors import LeaseLostError
 from db.models import utcnow
 from db.session import Database
 from db.signals import Ready
+from inference.device_failure import breaks_device
 from plugin.analysis.contract import Pipeline
+from plugin.analysis.failures import classify
 from plugin.analysis.job_run import worker_config
 from plugin.analysis.runner import Worker
+from plugin.health import OK, WARMING
 from plugin.metrics import ServiceMetrics
 from plugin.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
+
+WarmUp = Callable[[str], bool]
+"""Warms a device up before its first job; False when it needed nothing."""
 
 
 class WorkerPool:
@@ -36,6 +48,7 @@ class WorkerPool:
         devices: Sequence[str],
         metrics: ServiceMetrics | None = None,
         wakeup: Wakeup | None = None,
+        warm_up: WarmUp | None = None,
     ) -> None:
         prefix = f"{socket.gethostname()}:{os.getpid()}"
         self._database = database
@@ -43,6 +56,8 @@ class WorkerPool:
         self._max_crashes = settings.jobs.max_crashes
         self._stopping = threading.Event()
         self._upkeep: threading.Thread | None = None
+        self._warm_up = warm_up
+        self._starter: threading.Thread | None = None
         self.workers = tuple(
             Worker(
                 database,
@@ -59,6 +74,14 @@ class WorkerPool:
         """Whether every worker is running."""
         return bool(self.workers) and all(worker.alive for worker in self.workers)
 
+    def health(self) -> str:
+        """ok; warming up; or why a worker takes no jobs (the first such worker's reason)."""
+        states = [worker.health for worker in self.workers]
+        failing = [state for state in states if state not in (OK, WARMING)]
+        if failing or not states:
+            return failing[0] if failing else "no worker"
+        return WARMING if WARMING in states else OK
+
     def start(self, *, take_over_running: bool = True) -> jobs.Recovered:
         """Recover abandoned jobs, then start the workers and their upkeep.
 
@@ -68,8 +91,16 @@ class WorkerPool:
         """
         recovered = self.recover(all_running=take_over_running)
         self._stopping.clear()
-        for worker in self.workers:
-            worker.start()
+        if self._warm_up is None:
+            for worker in self.workers:
+                worker.start()
+        else:
+            for worker in self.workers:
+                worker.warming = True
+            self._starter = threading.Thread(
+                target=self._start_workers, name="warm-up", daemon=True
+            )
+            self._starter.start()
         self._upkeep = threading.Thread(target=self._upkeep_loop, name="job-upkeep", daemon=True)
         self._upkeep.start()
         return recovered
@@ -77,10 +108,49 @@ class WorkerPool:
     def stop(self, timeout: float | None = None) -> None:
         """Stop the workers (their running jobs go back to the queue) and the upkeep."""
         self._stopping.set()
+        if self._starter is not None:
+            self._starter.join(timeout)
         for worker in self.workers:
             worker.stop(timeout)
         if self._upkeep is not None:
             self._upkeep.join(timeout)
+
+    def _start_workers(self) -> None:
+        """Warm each device up in turn, starting its worker when it is warm."""
+        warm_up = self._warm_up
+        assert warm_up is not None
+        for worker in self.workers:
+            if self._stopping.is_set():
+                return
+            if self._warmed(worker, warm_up):
+                worker.start()
+            worker.warming = False
+
+    def _warmed(self, worker: Worker, warm_up: WarmUp) -> bool:
+        started = time.monotonic()
+        log.info("warming up %s before its first job", worker.device)
+        try:
+            needed = warm_up(worker.device)
+        except Exception as error:  # the warm-up's boundary: the worker stays down, saying why
+            reason = classify(error).reason
+            if breaks_device(error):
+                worker.lose_device(reason)
+            else:
+                worker.not_started = f"warm-up failed: {reason}"
+            log.error(
+                "worker %s: warming up %s failed, so it takes no jobs: %s; fix the cause "
+                "(inference settings, GPU, compiler) and restart the process",
+                worker.name,
+                worker.device,
+                reason,
+                exc_info=True,
+            )
+            return False
+        if needed:
+            log.info("%s is warm (%.1f s)", worker.device, time.monotonic() - started)
+        else:
+            log.info("%s needs no warm-up", worker.device)
+        return True
 
     def recover(self, *, all_running: bool = False) -> jobs.Recovered:
         """Queue again (or fail, after `jobs.max_crashes`) the jobs of workers that died."""

@@ -23,7 +23,7 @@ from db.session import Database
 from db.signals import Ready
 from inference.device_failure import breaks_device
 from plugin.analysis.contract import Pipeline
-from plugin.analysis.failures import classify
+from plugin.analysis.failures import DeviceLoss, classify
 from plugin.analysis.job_run import worker_config
 from plugin.analysis.runner import Worker
 from plugin.health import OK, WARMING
@@ -37,7 +37,8 @@ WarmUp = Callable[[str], bool]
 
 
 class WorkerPool:
-    """Starts one worker per device, recovers abandoned jobs, and keeps heartbeats going."""
+    """Starts `inference.slides_in_flight` workers per device (their jobs take turns on it, see
+    plugin.analysis.pipeline), recovers abandoned jobs, and keeps heartbeats going."""
 
     def __init__(
         self,
@@ -58,15 +59,21 @@ class WorkerPool:
         self._upkeep: threading.Thread | None = None
         self._warm_up = warm_up
         self._starter: threading.Thread | None = None
+        slots = settings.inference.slides_in_flight
+        losses = {
+            device: DeviceLoss() for device in devices
+        }  # one per device: all its workers stop
         self.workers = tuple(
             Worker(
                 database,
                 pipeline,
-                worker_config(settings, f"{prefix}:{device}", device),
+                worker_config(settings, _name(prefix, device, slot), device),
                 metrics=metrics,
                 bell=None if wakeup is None else wakeup.bell(Ready.JOB),
+                device_loss=loss,
             )
-            for device in dict.fromkeys(devices)
+            for device, loss in losses.items()
+            for slot in range(slots)
         )
 
     @property
@@ -116,41 +123,43 @@ class WorkerPool:
             self._upkeep.join(timeout)
 
     def _start_workers(self) -> None:
-        """Warm each device up in turn, starting its worker when it is warm."""
+        """Warm each device up in turn, starting its workers when it is warm."""
         warm_up = self._warm_up
         assert warm_up is not None
-        for worker in self.workers:
+        for device in dict.fromkeys(worker.device for worker in self.workers):
             if self._stopping.is_set():
                 return
-            if self._warmed(worker, warm_up):
-                worker.start()
-            worker.warming = False
+            group = [worker for worker in self.workers if worker.device == device]
+            failed = self._warm(device, warm_up)
+            for worker in group:
+                if failed is None:
+                    worker.start()
+                elif breaks_device(failed):
+                    worker.lose_device(classify(failed).reason)
+                else:
+                    worker.not_started = f"warm-up failed: {classify(failed).reason}"
+                worker.warming = False
 
-    def _warmed(self, worker: Worker, warm_up: WarmUp) -> bool:
+    def _warm(self, device: str, warm_up: WarmUp) -> Exception | None:
+        """Warm `device` up; the error when it failed (its workers then stay down)."""
         started = time.monotonic()
-        log.info("warming up %s before its first job", worker.device)
+        log.info("warming up %s before its first job", device)
         try:
-            needed = warm_up(worker.device)
-        except Exception as error:  # the warm-up's boundary: the worker stays down, saying why
-            reason = classify(error).reason
-            if breaks_device(error):
-                worker.lose_device(reason)
-            else:
-                worker.not_started = f"warm-up failed: {reason}"
+            needed = warm_up(device)
+        except Exception as error:  # the warm-up's boundary: the workers stay down, saying why
             log.error(
-                "worker %s: warming up %s failed, so it takes no jobs: %s; fix the cause "
+                "warming up %s failed, so its workers take no jobs: %s; fix the cause "
                 "(inference settings, GPU, compiler) and restart the process",
-                worker.name,
-                worker.device,
-                reason,
+                device,
+                classify(error).reason,
                 exc_info=True,
             )
-            return False
+            return error
         if needed:
-            log.info("%s is warm (%.1f s)", worker.device, time.monotonic() - started)
+            log.info("%s is warm (%.1f s)", device, time.monotonic() - started)
         else:
-            log.info("%s needs no warm-up", worker.device)
-        return True
+            log.info("%s needs no warm-up", device)
+        return None
 
     def recover(self, *, all_running: bool = False) -> jobs.Recovered:
         """Queue again (or fail, after `jobs.max_crashes`) the jobs of workers that died."""
@@ -191,3 +200,7 @@ class WorkerPool:
                 self.recover()
             except SQLAlchemyError as error:
                 log.warning("job upkeep: database error %s; trying again", type(error).__name__)
+
+
+def _name(prefix: str, device: str, slot: int) -> str:
+    return f"{prefix}:{device}" if slot == 0 else f"{prefix}:{device}#{slot + 1}"

@@ -7,6 +7,7 @@ from db import jobs
 from db.models import JobState
 from db.session import Database
 from plugin.analysis.contract import Pipeline
+from plugin.analysis.failures import DeviceLoss
 from plugin.analysis.job_run import JobRunner, WorkerConfig
 from plugin.health import OK, WARMING
 from plugin.metrics import ServiceMetrics
@@ -26,10 +27,12 @@ class Worker:
         *,
         metrics: ServiceMetrics | None = None,
         bell: Bell | None = None,
+        device_loss: DeviceLoss | None = None,
     ) -> None:
         self._config = config
         self._bell = bell or Bell()  # rung when a job is queued (and to stop)
-        self._runner = JobRunner(database, pipeline, config, metrics)
+        loss = device_loss or DeviceLoss()  # shared by the workers of one device
+        self._runner = JobRunner(database, pipeline, config, metrics, device_loss=loss)
         self._thread: threading.Thread | None = None
         self._lease: jobs.Lease | None = None
         self.warming = False  # set by the pool while it warms this worker's device up

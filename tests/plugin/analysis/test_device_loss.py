@@ -144,3 +144,21 @@ def test_claims_are_refused_once_the_device_is_lost(database: Database) -> None:
     assert runner.run_job(job_id) is None
     with database.session() as session:
         assert jobs.get_job(session, job_id).state is JobState.QUEUED
+
+
+def test_a_celery_worker_says_it_warms_up_and_then_why_its_device_failed(
+    database: Database,
+) -> None:
+    from plugin.distributed.worker import ConsumerState
+
+    runner = JobRunner(database, _done, CONFIG)
+    state = ConsumerState(runner)
+    state.warming = True
+    assert state.check() == "warming up"
+    state.warming = False
+    assert state.check() == "consumer not running"
+    runner.device_loss.mark("the device failed (AcceleratorError: CUDA error: pretend)")
+    assert state.check() == (
+        "device cpu failed, restart the process: the device failed (AcceleratorError: CUDA "
+        "error: pretend)"
+    )

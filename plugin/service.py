@@ -214,6 +214,10 @@ def _start_analysis(
     metrics.describe_model(
         model=f"{model.config.name} {model.config.version}", weights_sha256=model.sha256 or ""
     )
+    # Warmed up in the background, one after another (CUDA, compile); eager CPU needs none.
+    cold = [device for device in devices if not pipeline.engine(device).warm]
+    if not cold:
+        log.info("%s: no warm-up needed (eager on the CPU)", ", ".join(devices))
     workers = WorkerPool(
         database,
         pipeline,
@@ -221,7 +225,7 @@ def _start_analysis(
         devices=devices,
         metrics=metrics,
         wakeup=wakeup,
-        warm_up=pipeline.warm_up,
+        warm_up=pipeline.warm_up if cold else None,
     )
     recovered = workers.start(take_over_running=not settings.jobs.distributed)
     log.info(

@@ -25,7 +25,8 @@ def register_analysis(
     on_device_lost: Callable[[], None] | None = None,
 ) -> None:
     """Register `pathsentry.analyse_job(job_id)` on the app, running jobs with `runner`;
-    `on_device_lost` is called after a job in which the device broke (the job went back)."""
+    `on_device_lost` is called after a job in which the device broke (the job went back to
+    the queue)."""
 
     def analyse_job(job_id: int) -> str | None:
         with in_flight.track_inprogress():
@@ -36,6 +37,7 @@ def register_analysis(
 
     app.task(
         name=ANALYSE_JOB,
+        shared=False,  # this app's alone: Celery would add a shared task to every later app
         # The database is the source of truth: while it is unreachable the message waits.
         autoretry_for=(SQLAlchemyError,),
         retry_backoff=True,

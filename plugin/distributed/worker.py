@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutdown, worker_shutting_down
+from celery.signals import task_received, worker_ready, worker_shutdown, worker_shutting_down
 from prometheus_client import Gauge
 
 from config import Settings
@@ -111,6 +111,7 @@ class ConsumerState:
         self._running = threading.Event()
         self._hostname: str | None = None
         self.warming = False
+        task_received.connect(self._received, weak=False)
         worker_ready.connect(self._started, weak=False)
         worker_shutting_down.connect(self._stopped, weak=False)
         worker_shutdown.connect(self._stopped, weak=False)
@@ -124,18 +125,23 @@ class ConsumerState:
         return OK if self._running.is_set() else "consumer not running"
 
     def stop_consuming(self, app: Celery, queue: str) -> Callable[[], None]:
-        """What to call once the device is lost: this worker stops taking messages (those
+        """What to call once the device is lost: the worker stops taking messages (those
         waiting go to other workers); the process stays, its /healthz saying why."""
 
         def cancel() -> None:
-            if self._hostname is not None:
-                app.control.cancel_consumer(queue, destination=[self._hostname])
+            hostname = self._hostname
+            log.error("worker %s stops taking messages from queue %s", hostname, queue)
+            if hostname is not None:  # a remote-control command: safe from any thread
+                app.control.cancel_consumer(queue, destination=[hostname])
+            self._running.clear()
 
         return cancel
 
-    def _started(self, sender: Any = None, **_: Any) -> None:
-        self._hostname = getattr(sender, "hostname", None)
+    def _started(self, **_: Any) -> None:
         self._running.set()
+
+    def _received(self, sender: Any = None, **_: Any) -> None:
+        self._hostname = getattr(sender, "hostname", None)  # sender: the worker's consumer
 
     def _stopped(self, **_: Any) -> None:
         self._running.clear()

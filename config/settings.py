@@ -223,6 +223,9 @@ class InferenceSettings(Section):
     top_k: Annotated[int, Field(ge=1, json_schema_extra=AFFECTS_OUTPUT)] = 1000
     compile: bool = False
     reader_threads: Annotated[int, Field(ge=1, le=64)] = 4
+    # Slides per device at once in `serve`: one runs on the device while the next is prepared
+    # (opened, thumbnail, tissue) and the last one's outputs are written.
+    slides_in_flight: Annotated[int, Field(ge=1, le=4)] = 2
     allow_cpu_fallback: bool = False
 
     @field_validator("weights", mode="before")

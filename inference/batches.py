@@ -4,6 +4,9 @@ A producer thread keeps `depth` batches in flight on a pool of reader threads an
 finished batches, in order, to the model's threads through a queue of `depth` places, so
 memory is bounded by 2 x depth batches whatever the slide's size. A reader's error ends
 the run: every consumer gets it at its next `get`, and nothing waits forever.
+
+The batches come from a `TileFeed`; several producers (one per device) may share one, each
+taking the next batch of tiles when it has room: a faster device reads and runs more.
 """
 
 import contextlib
@@ -63,11 +66,46 @@ class ReadPlan:
     pad_last_batch: bool = False
 
 
-class BatchProducer:
-    """Reads a plan's tiles into batches in background threads; consumers call `get`."""
+class TileFeed:
+    """A plan's tiles cut into batches, handed out once each, in order, to whoever asks."""
 
-    def __init__(self, plan: ReadPlan, threads: int, depth: int, pin_memory: bool) -> None:
+    def __init__(self, tiles: Sequence[Tile], batch_size: int) -> None:
+        self._tiles = tiles
+        self._size = batch_size
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> list[Tile] | None:
+        """The next batch's tiles; None when every batch was taken or the feed was closed."""
+        with self._lock:
+            start = self._next
+            if start >= len(self._tiles):
+                return None
+            self._next = start + self._size
+        return list(self._tiles[start : start + self._size])
+
+    def close(self) -> None:
+        """Hand out nothing more."""
+        with self._lock:
+            self._next = len(self._tiles)
+
+
+class BatchProducer:
+    """Reads tiles into batches in background threads; consumers call `get`.
+
+    The tiles come from `feed` (shared with other producers), or else all of the plan's.
+    """
+
+    def __init__(
+        self,
+        plan: ReadPlan,
+        threads: int,
+        depth: int,
+        pin_memory: bool,
+        feed: TileFeed | None = None,
+    ) -> None:
         self._plan = plan
+        self._feed = feed or TileFeed(plan.tiles, plan.batch_size)
         self._threads = threads
         self._depth = depth
         self._pin = pin_memory
@@ -129,9 +167,7 @@ class BatchProducer:
         pool = ThreadPoolExecutor(self._threads, thread_name_prefix="pathsentry-read")
         try:
             pending: deque[tuple[TileBatch, list[Future[None]]]] = deque()
-            for chunk in _chunks(self._plan.tiles, self._plan.batch_size):
-                if self._stop.is_set():
-                    break
+            while not self._stop.is_set() and (chunk := self._feed.take()) is not None:
                 pending.append(self._submit(pool, chunk))
                 if len(pending) >= self._depth:
                     self._emit(*pending.popleft())
@@ -192,7 +228,3 @@ class BatchProducer:
                 self._queue.get_nowait()
         except queue.Empty:
             pass
-
-
-def _chunks(tiles: Sequence[Tile], size: int) -> list[list[Tile]]:
-    return [list(tiles[start : start + size]) for start in range(0, len(tiles), size)]

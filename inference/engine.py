@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from config.settings import InferenceSettings
-from inference.batches import BatchProducer, ReadPlan
+from inference.batches import ReadPlan
 from inference.devices import (
     allow_tf32,
     device_name,
@@ -44,7 +44,7 @@ from inference.tiling import (
     tiles_on_tissue,
 )
 from inference.tissue import TissueMask, TissueParameters, detect_tissue, read_thumbnail
-from inference.workers import DeviceRun, DeviceWorker, SlideGeometry
+from inference.workers import DeviceReaders, DeviceRun, DeviceWorker, SlideGeometry
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,11 @@ class Engine:
         grid = plan.geometry.grid
         return ReadPlan(source, grid, self.layout, plan.tiles, batch, self.fixed_shapes)
 
+    @property
+    def warm(self) -> bool:
+        """Whether the next run pays no warm-up: done already, or none needed (eager on a CPU)."""
+        return self._warm
+
     def warm_up(self) -> None:
         """Run one batch on every replica (compilation, cuDNN's kernel choice) before timing."""
         with torch.inference_mode():
@@ -235,16 +240,15 @@ class Engine:
         plan = ReadPlan(
             source, geometry.grid, self.layout, tiles, self.options.batch_size, self.fixed_shapes
         )
-        batches_per_read = math.ceil(self.options.reader_threads / self.options.batch_size)
-        depth = batches_per_read + len(self.replicas) + 1
         pin = self.devices[0].type == "cuda"
         progress = _Progress(len(tiles), report)
         announce_reads(source, geometry.grid, self.layout, tiles)
-        with BatchProducer(plan, self.options.reader_threads, depth, pin) as producer:
-            first = DeviceRun(self.replicas[0], producer, geometry, progress.advance)
+        threads = self.options.reader_threads
+        with DeviceReaders(plan, len(self.replicas), threads, pin) as readers:
+            first = DeviceRun(self.replicas[0], readers.source(0), geometry, progress.advance)
             others = [
-                DeviceWorker(DeviceRun(replica, producer, geometry, progress.count))
-                for replica in self.replicas[1:]
+                DeviceWorker(DeviceRun(replica, readers.source(index), geometry, progress.count))
+                for index, replica in enumerate(self.replicas[1:], start=1)
             ]
             for worker in others:
                 worker.start()
@@ -253,7 +257,7 @@ class Engine:
                 progress.follow(others)
             finally:
                 # Also when the progress callback raised (a cancelled job): stop everything.
-                producer.close()
+                readers.close()
                 for worker in others:
                     worker.join()
                 announce_reads(source, geometry.grid, self.layout, [])
@@ -264,7 +268,7 @@ class Engine:
             raise earliest.error or InferenceError("a device failed")
         parts = [share.part for share in shares if share.part is not None]
         starved = max(share.starved_s for share in shares)
-        return parts, producer.reading_s, starved
+        return parts, readers.reading_s, starved
 
     def _statistics(
         self,

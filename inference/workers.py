@@ -1,4 +1,10 @@
-"""Per device: batches from the producer through a replica into that device's accumulators."""
+"""Per device: its own reader threads, and batches through a replica into its accumulators.
+
+Every device has a BatchProducer of its own (`inference.reader_threads` threads each), all
+taking batches from one TileFeed: no device waits for readers busy feeding another, and a
+faster device takes more batches. The kept areas of tiles do not overlap, so which device ran
+a tile changes nothing but the order of the merge's additions.
+"""
 
 import contextlib
 import math
@@ -6,10 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
-from inference.batches import BatchProducer, TileBatch
+from inference.batches import BatchProducer, ReadPlan, TileBatch, TileFeed
 from inference.replica import Replica
 from inference.stitching import MapAccumulator, StitchedSlide, TopKAccumulator, mark_invalid
 from inference.tiling import AnalysisGrid, MapGrid, Size, TileLayout
@@ -25,6 +32,61 @@ class SlideGeometry:
     top_k: int
 
 
+class BatchSource(Protocol):
+    """Where a device gets its batches; `close` stops the reading (for every device)."""
+
+    def get(self) -> TileBatch | None: ...
+
+    def close(self) -> None: ...
+
+
+class DeviceReaders:
+    """One producer per device over a shared feed of the plan's tiles; closing stops them all."""
+
+    def __init__(self, plan: ReadPlan, devices: int, threads: int, pin_memory: bool) -> None:
+        # Enough batches in flight to keep every thread reading, one waiting, one running.
+        depth = math.ceil(threads / plan.batch_size) + 2
+        self._feed = TileFeed(plan.tiles, plan.batch_size)
+        self._producers = [
+            BatchProducer(plan, threads, depth, pin_memory, self._feed) for _ in range(devices)
+        ]
+
+    def __enter__(self) -> "DeviceReaders":
+        for producer in self._producers:
+            producer.__enter__()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def reading_s(self) -> float:
+        """Seconds spent reading, summed over every device's threads."""
+        return sum(producer.reading_s for producer in self._producers)
+
+    def source(self, device: int) -> BatchSource:
+        """The batches of device number `device`."""
+        return _DeviceBatches(self, self._producers[device])
+
+    def close(self) -> None:
+        """Hand out no more tiles and stop every device's readers."""
+        self._feed.close()
+        for producer in self._producers:
+            producer.close()
+
+
+@dataclass(frozen=True)
+class _DeviceBatches:
+    readers: DeviceReaders
+    producer: BatchProducer
+
+    def get(self) -> TileBatch | None:
+        return self.producer.get()
+
+    def close(self) -> None:
+        self.readers.close()
+
+
 class DeviceRun:
     """One device's share of a slide: runs batches until the producer ends; never raises.
 
@@ -36,7 +98,7 @@ class DeviceRun:
     def __init__(
         self,
         replica: Replica,
-        producer: BatchProducer,
+        producer: BatchSource,
         geometry: SlideGeometry,
         on_tiles: Callable[[int], None],
     ) -> None:

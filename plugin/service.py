@@ -23,6 +23,7 @@ from db import tokens
 from db.jobs import Recovered
 from db.migrate import current_revision, upgrade_database
 from db.session import Database, open_database
+from inference.compile_cache import use_compile_cache
 from inference.devices import resolve_devices
 from plugin.analysis import WorkerPool
 from plugin.analysis.allocator import keep_freed_memory
@@ -179,6 +180,8 @@ def _health(service: Service, publisher: JobPublisher | None) -> ProcessHealth:
         Role.EXPORT: service.exports,
     }
     roles = {str(role): alive(part) for role, part in parts.items() if part is not None}
+    if service.workers is not None:
+        roles[str(Role.ANALYSIS)] = service.workers.health  # says warming up, or why not ok
     if Role.WEB in service.roles:
         roles[str(Role.WEB)] = lambda: OK
     storage = service.settings.storage.data_dir
@@ -205,13 +208,24 @@ def _start_analysis(
     ]
     if "cpu" in devices:
         keep_freed_memory()
+    use_compile_cache(settings.storage.data_dir)
     pipeline = SlidePipeline(settings)
     model = pipeline.engine(devices[0]).model  # loaded now: missing weights stop start-up
     metrics.describe_model(
         model=f"{model.config.name} {model.config.version}", weights_sha256=model.sha256 or ""
     )
+    # Warmed up in the background, one after another (CUDA, compile); eager CPU needs none.
+    cold = [device for device in devices if not pipeline.engine(device).warm]
+    if not cold:
+        log.info("%s: no warm-up needed (eager on the CPU)", ", ".join(devices))
     workers = WorkerPool(
-        database, pipeline, settings, devices=devices, metrics=metrics, wakeup=wakeup
+        database,
+        pipeline,
+        settings,
+        devices=devices,
+        metrics=metrics,
+        wakeup=wakeup,
+        warm_up=pipeline.warm_up if cold else None,
     )
     recovered = workers.start(take_over_running=not settings.jobs.distributed)
     log.info(

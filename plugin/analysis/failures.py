@@ -5,10 +5,14 @@
 - it failed in a way that repeats every time (a frame that cannot be decoded, a damaged or
   unusable slide): the job fails at once, with the reason;
 - the service's own database failed (an outage): not the slide's fault, so the job goes back
-  to the queue without spending an attempt.
+  to the queue without spending an attempt;
+- the device failed in a way that breaks its CUDA context (an illegal memory access, a launch
+  failure): not the slide's fault either, and this process cannot use the device again, so the
+  job goes back to the queue at once for another worker, and the worker takes no more jobs.
 """
 
 import enum
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from db.models import JobState
 from db.results import UnjudgedValues
 from dicom.slide import SlideError
+from inference.device_failure import breaks_device
 from inference.errors import SlideGeometryError
 from plugin.analysis.contract import JobFailedError
 
@@ -30,6 +35,7 @@ class FailureKind(enum.Enum):
     TRANSIENT = "transient"
     DETERMINISTIC = "deterministic"
     OUTAGE = "outage"
+    DEVICE_LOST = "device lost"
 
 
 @dataclass(frozen=True)
@@ -55,11 +61,31 @@ def classify(error: BaseException) -> Failure:
     if isinstance(error, JobFailedError):
         return Failure(str(error), FailureKind.DETERMINISTIC)
     reason = f"{type(error).__name__}: {error}"
+    if any(breaks_device(cause) for cause in chain):
+        return Failure(f"the device failed ({reason})", FailureKind.DEVICE_LOST)
     if any(isinstance(cause, SQLAlchemyError) for cause in chain):
         return Failure(f"the database failed ({reason})", FailureKind.OUTAGE)
     if any(isinstance(cause, _DETERMINISTIC) for cause in chain) and not _io_error(chain[-1]):
         return Failure(reason, FailureKind.DETERMINISTIC)
     return Failure(reason, FailureKind.TRANSIENT)
+
+
+class DeviceLoss:
+    """Whether a worker's device broke (then it takes no more jobs), and why."""
+
+    def __init__(self) -> None:
+        self._reason: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def reason(self) -> str | None:
+        """Why the device cannot be used any more; None while it works."""
+        return self._reason
+
+    def mark(self, reason: str) -> None:
+        """Record the first failure that broke the device."""
+        with self._lock:
+            self._reason = self._reason or reason
 
 
 def attempt_label(state: JobState, failure: Failure | None) -> str:

@@ -33,7 +33,7 @@ from plugin.analysis.contract import (
     StoredInstance,
     WorkerStoppingError,
 )
-from plugin.analysis.failures import Failure, FailureKind, attempt_label, classify
+from plugin.analysis.failures import DeviceLoss, Failure, FailureKind, attempt_label, classify
 from plugin.analysis.progress import JobProgress
 from plugin.metrics import ServiceMetrics
 
@@ -65,16 +65,21 @@ def worker_config(settings: Settings, name: str, device: str) -> WorkerConfig:
 
 @dataclass(frozen=True)
 class JobRunner:
-    """Runs jobs with one pipeline under one worker's name; `stopping` set: jobs go back."""
+    """Runs jobs with one pipeline under one worker's name; `stopping` set: jobs go back;
+    `device_loss` marked: its device broke, and it claims nothing more."""
 
     database: Database
     pipeline: Pipeline
     config: WorkerConfig
     metrics: ServiceMetrics | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
+    device_loss: DeviceLoss = field(default_factory=DeviceLoss)
 
     def claim(self, job_id: int | None = None) -> jobs.Lease | None:
-        """Claim job `job_id` (or the oldest due job) atomically; None when taken or not due."""
+        """Claim job `job_id` (or the oldest due job) atomically; None when taken or not due,
+        or when this worker's device is lost."""
+        if self.device_loss.reason is not None:
+            return None
         with self.database.session() as session:
             lease = jobs.claim(session, self.config.name, job_id=job_id)
             session.commit()
@@ -127,6 +132,9 @@ class JobRunner:
             raise
         except Exception as error:  # the pipeline's boundary: classified, logged with its reason
             failure = classify(error)
+            if failure.kind is FailureKind.DEVICE_LOST:
+                self._lose_device(lease, failure)
+                return failure
             log.warning(
                 "worker %s: job %d attempt %d failed (%s): %s",
                 self.config.name,
@@ -139,6 +147,19 @@ class JobRunner:
             if context is not None and failure.fails_for_good(context.last_attempt):
                 return replace(failure, report=self._failure_report(context, failure))
             return failure
+
+    def _lose_device(self, lease: jobs.Lease, failure: Failure) -> None:
+        self.device_loss.mark(failure.reason)
+        log.error(
+            "worker %s: device %s is unusable after job %d: %s; the job goes back to the queue "
+            "for another worker and this worker takes no more jobs: restart this process "
+            "(check the GPU with nvidia-smi and the kernel log if it happens again)",
+            self.config.name,
+            self.config.device,
+            lease.job_id,
+            failure.reason,
+            exc_info=True,
+        )
 
     def _record(self, lease: jobs.Lease, outcome: "_Attempt") -> JobState:
         """Write how the attempt ended; returns the job's new state.
@@ -176,6 +197,10 @@ class JobRunner:
                 destinations=self.config.destinations,
             )
             return JobState.NOT_EVALUABLE
+        if isinstance(outcome, Failure) and outcome.kind is FailureKind.DEVICE_LOST:
+            reason = f"{outcome.reason}; queued again for another worker"
+            jobs.release(session, lease, reason=reason)
+            return JobState.QUEUED
         if isinstance(outcome, Failure) and outcome.kind is FailureKind.OUTAGE:
             reason = f"{outcome.reason}; queued again without spending an attempt"
             jobs.release(session, lease, reason=reason, retry_after=self.config.retry_delay)

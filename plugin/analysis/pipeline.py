@@ -1,14 +1,18 @@
 """The analysis of one slide: open it, infer, write SEG and SR and the dashboard pictures.
 
 `SlidePipeline` is the plain function the worker (or a Celery task) calls per job; it keeps one
-engine per device so that the model is loaded once, not per slide.
+engine per device so that the model is loaded once, not per slide. Jobs on one device may run
+at once (`inference.slides_in_flight` workers per device): each opens its slide and finds its
+tissue freely, takes turns for the device, and writes its outputs after its turn, so the device
+goes from one slide to the next without waiting for either.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +46,7 @@ log = logging.getLogger(__name__)
 
 # Share of the progress bar for each stage (inference dominates).
 _OPENED, _INFERRED, _WRITTEN = 0.02, 0.9, 0.97
+_TURN_POLL_S = 0.5
 
 
 class SlidePipeline:
@@ -50,6 +55,7 @@ class SlidePipeline:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._engines: dict[str, Engine] = {}
+        self._turns: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def __call__(self, context: JobContext) -> JobOutcome:
@@ -60,7 +66,10 @@ class SlidePipeline:
             with _open(context.slide) as slide:
                 context.progress(_OPENED, "analysing")
                 levels, repairs = slide.level_headers, slide.repairs
-                inference = engine.run(slide, progress=_Scaled(context, _OPENED, _INFERRED))
+                plan = engine.prepare(slide)
+                with self._turn(context):
+                    progress = _Scaled(context, _OPENED, _INFERRED)
+                    inference = engine.run(slide, progress=progress, plan=plan)
         except NoTissueError as error:
             log.info("job %d: not evaluable (%s)", context.job_id, error)
             return not_evaluable(
@@ -86,6 +95,26 @@ class SlidePipeline:
             "suspicious" if values.suspicious else "not suspicious",
         )
         return values
+
+    @contextlib.contextmanager
+    def _turn(self, context: JobContext) -> Iterator[None]:
+        """This job's turn on its device; waiting, it still notices a cancel or a stop."""
+        with self._lock:
+            turn = self._turns.setdefault(context.device, threading.Lock())
+        while not turn.acquire(timeout=_TURN_POLL_S):
+            context.progress(_OPENED, "waiting for the device")
+        try:
+            yield
+        finally:
+            turn.release()
+
+    def warm_up(self, device: str) -> bool:
+        """Warm the device's engine up now rather than in its first job; False: none needed."""
+        engine = self.engine(device)
+        if engine.warm:
+            return False
+        engine.warm_up()
+        return True
 
     def engine(self, device: str) -> Engine:
         """The engine for `device`, loading the model the first time."""

@@ -7,7 +7,9 @@ from db import jobs
 from db.models import JobState
 from db.session import Database
 from plugin.analysis.contract import Pipeline
+from plugin.analysis.failures import DeviceLoss
 from plugin.analysis.job_run import JobRunner, WorkerConfig
+from plugin.health import OK, WARMING
 from plugin.metrics import ServiceMetrics
 from plugin.wakeup import Bell
 
@@ -25,12 +27,16 @@ class Worker:
         *,
         metrics: ServiceMetrics | None = None,
         bell: Bell | None = None,
+        device_loss: DeviceLoss | None = None,
     ) -> None:
         self._config = config
         self._bell = bell or Bell()  # rung when a job is queued (and to stop)
-        self._runner = JobRunner(database, pipeline, config, metrics)
+        loss = device_loss or DeviceLoss()  # shared by the workers of one device
+        self._runner = JobRunner(database, pipeline, config, metrics, device_loss=loss)
         self._thread: threading.Thread | None = None
         self._lease: jobs.Lease | None = None
+        self.warming = False  # set by the pool while it warms this worker's device up
+        self.not_started: str | None = None  # why the pool did not start it
 
     @property
     def name(self) -> str:
@@ -41,6 +47,27 @@ class Worker:
     def alive(self) -> bool:
         """Whether the worker's thread is running."""
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def device(self) -> str:
+        """The device it runs jobs on."""
+        return self._config.device
+
+    @property
+    def health(self) -> str:
+        """ok, warming up, or why it takes no jobs (its device failed, it stopped)."""
+        lost = self._runner.device_loss.reason
+        if lost is not None:
+            return f"device {self.device} failed, restart the process: {lost}"
+        if self.not_started is not None:
+            return self.not_started
+        if self.warming:
+            return WARMING
+        return OK if self.alive else "stopped"
+
+    def lose_device(self, reason: str) -> None:
+        """Take no more jobs: the device cannot be used again by this process."""
+        self._runner.device_loss.mark(reason)
 
     @property
     def lease(self) -> jobs.Lease | None:
@@ -74,7 +101,7 @@ class Worker:
             self._lease = None
 
     def _loop(self) -> None:
-        while not self._runner.stopping.is_set():
+        while not self._runner.stopping.is_set() and self._runner.device_loss.reason is None:
             try:
                 ran = self.run_once()
             except Exception:  # the thread's boundary: a database outage must not kill it

@@ -7,6 +7,7 @@ The web server's /healthz and the health port of a process without one (`serve -
 from plugin.health.checks import (
     NOT_USED,
     OK,
+    WARMING,
     HealthReport,
     ProcessHealth,
     alive,
@@ -19,6 +20,7 @@ from plugin.health.server import HealthPortError, HealthServer
 __all__ = [
     "NOT_USED",
     "OK",
+    "WARMING",
     "HealthPortError",
     "HealthReport",
     "HealthServer",

@@ -13,6 +13,8 @@ from db.session import Database
 
 OK = "ok"
 NOT_USED = "not-used"
+# A role getting ready to work (the analysis role warming its devices up): healthy, not idle.
+WARMING = "warming up"
 
 Check = Callable[[], str]
 
@@ -42,12 +44,19 @@ class HealthReport:
     @property
     def healthy(self) -> bool:
         parts = (*self.roles.values(), self.database, self.storage, self.broker)
-        return all(part in (OK, NOT_USED) for part in parts)
+        return all(part in (OK, NOT_USED, WARMING) for part in parts)
+
+    @property
+    def status(self) -> str:
+        """ok; warming when healthy and a role is still warming up; else degraded."""
+        if not self.healthy:
+            return "degraded"
+        return "warming" if WARMING in self.roles.values() else OK
 
     def as_json(self) -> dict[str, object]:
         """The body of /healthz."""
         return {
-            "status": OK if self.healthy else "degraded",
+            "status": self.status,
             "roles": self.roles,
             "database": self.database,
             "storage": self.storage,

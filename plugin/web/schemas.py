@@ -255,12 +255,18 @@ class AuditEventPublic(Public):
 class HealthPublic(BaseModel):
     """Whether the service can do its work."""
 
-    status: str = Field(description="ok, or degraded when a part below is not ok")
+    status: str = Field(
+        description="ok; warming while the analysis role warms its devices up (healthy); "
+        "or degraded when a part below is not ok"
+    )
     roles: dict[str, str] = Field(description="each role this process runs: ok, or why not")
     database: str
     storage: str
     broker: str = Field(description="ok, unreachable, or not-used (no broker publisher here)")
-    workers: str = Field(description="the analysis role: ok, stopped, or not-in-this-process")
+    workers: str = Field(
+        description="the analysis role: ok, warming up, stopped, why its device failed, or "
+        "not-in-this-process"
+    )
 
 
 class PriorityName(enum.StrEnum):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from config.kinds import ResultFileKind
 from db.errors import NotFoundError
-from db.models import Export, Job, Result, ResultFile, Slide
+from db.models import Export, Job, QualityOutcome, Result, ResultFile, Slide
 
 
 class ResultFileValues(Protocol):
@@ -26,6 +26,41 @@ class ResultFileValues(Protocol):
     def sop_instance_uid(self) -> str: ...
     @property
     def series_instance_uid(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class QualityValues:
+    """What the quality gate decided about a slide: the outcome, the main defect in words
+    ("out of focus"; "no tissue"), every defect found with its share of the tissue, the warning
+    a scored slide carries, and the picture of the defects (the dashboard's QC layer)."""
+
+    outcome: QualityOutcome
+    reason: str | None = None
+    findings: Sequence[str] = ()
+    fractions: Mapping[str, float] = field(default_factory=dict)
+    evaluable_fraction: float | None = None
+    warning: str | None = None
+    picture_path: Path | None = None
+
+    def columns(self) -> dict[str, Any]:
+        """The result's quality columns."""
+        picture = None if self.picture_path is None else str(self.picture_path)
+        return {
+            "quality_outcome": self.outcome.value,
+            "quality_reason": self.reason,
+            "qc_path": picture,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        """What the result's stats keep under "quality" (the API and the case page show it)."""
+        return {
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "findings": list(self.findings),
+            "fractions": dict(self.fractions),
+            "evaluable_fraction": self.evaluable_fraction,
+            "warning": self.warning,
+        }
 
 
 @dataclass(frozen=True)
@@ -46,6 +81,7 @@ class ResultValues:
     analysed_pixels: int | None = None
     inference_seconds: float | None = None
     stats: Mapping[str, Any] = field(default_factory=dict)
+    quality: QualityValues | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:
@@ -94,6 +130,8 @@ class UnjudgedValues:
     model_version: str
     weights_sha256: str
     report: ResultFileValues
+    quality: QualityValues | None = None
+    thumbnail_path: Path | None = None
 
     def __post_init__(self) -> None:
         if self.report.kind is not ResultFileKind.REPORT:
@@ -113,6 +151,8 @@ def add_unjudged_result(
         weights_sha256=values.weights_sha256,
         sr_sop_instance_uid=values.report.sop_instance_uid,
         sr_path=str(values.report.path),
+        thumbnail_path=None if values.thumbnail_path is None else str(values.thumbnail_path),
+        **_quality_columns(values.quality),
         files=[_file_row(0, values.report)],
         exports=[Export(destination=name) for name in dict.fromkeys(destinations)],
     )
@@ -178,10 +218,18 @@ def _file_row(position: int, file: ResultFileValues) -> ResultFile:
     )
 
 
+def _quality_columns(quality: QualityValues | None) -> dict[str, Any]:
+    """The quality columns, and the stats that keep the quality gate's findings."""
+    if quality is None:
+        return {"stats": {}}
+    return {**quality.columns(), "stats": {"quality": quality.stats()}}
+
+
 def _columns(values: ResultValues) -> dict[str, Any]:
     def text(path: Path | None) -> str | None:
         return None if path is None else str(path)
 
+    quality = _quality_columns(values.quality)
     return {
         "score": values.score,
         "suspicious": values.suspicious,
@@ -198,5 +246,6 @@ def _columns(values: ResultValues) -> dict[str, Any]:
         "tissue_area_mm2": values.tissue_area_mm2,
         "analysed_pixels": values.analysed_pixels,
         "inference_seconds": values.inference_seconds,
-        "stats": dict(values.stats),
+        **quality,
+        "stats": {**quality["stats"], **values.stats},
     }

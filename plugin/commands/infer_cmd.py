@@ -12,7 +12,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from config import InferenceSettings, Settings
 from dicom.slide import WholeSlideImage
 from inference.engine import Engine
-from inference.errors import NoTissueError
+from inference.errors import NotEvaluableError
+from inference.quality import QualityParameters
 from inference.results import SlideInference
 from plugin.analysis.allocator import keep_freed_memory
 from plugin.analysis.overlay import render_overlay
@@ -39,11 +40,13 @@ def infer(
     keep_freed_memory()
     inference = _with_overrides(settings.inference, weights=weights, device=device)
     folder = (out or Path("out") / slide_dir.resolve().name).resolve()
-    engine = Engine.from_settings(inference)
+    engine = Engine.from_settings(
+        inference, quality=QualityParameters.from_settings(settings.quality)
+    )
     with WholeSlideImage.open(slide_dir) as slide:
         try:
             result = _run(engine, slide)
-        except NoTissueError as error:
+        except NotEvaluableError as error:
             summary: dict[str, Any] = {"slide": str(slide_dir), "evaluable": False}
             _report({**summary, "score": None, "reason": str(error)}, as_json)
             return

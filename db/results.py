@@ -185,6 +185,17 @@ def get_result(session: Session, result_id: int) -> Result:
     return result
 
 
+def count_quality_outcomes(session: Session) -> dict[tuple[str, str], int]:
+    """How many results the quality gate judged, by (outcome, reason); reason "none" for a
+    slide where it found nothing (results of slides analysed with the gate off are left out)."""
+    rows = session.execute(
+        sa.select(Result.quality_outcome, Result.quality_reason, sa.func.count())
+        .where(Result.quality_outcome.is_not(None))
+        .group_by(Result.quality_outcome, Result.quality_reason)
+    )
+    return {(str(outcome), reason or "none"): count for outcome, reason, count in rows}
+
+
 def current_job_ids() -> sa.Subquery:
     """Per slide, the id of its newest job: the one whose state and result the worklist shows."""
     return (

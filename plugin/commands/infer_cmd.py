@@ -13,6 +13,7 @@ from config import InferenceSettings, Settings
 from dicom.slide import WholeSlideImage
 from inference.engine import Engine
 from inference.errors import NotEvaluableError
+from inference.gate import warning
 from inference.quality import QualityParameters
 from inference.results import SlideInference
 from plugin.analysis.allocator import keep_freed_memory
@@ -95,6 +96,10 @@ def _summary(slide_dir: Path, result: SlideInference, paths: dict[str, str]) -> 
         "tissue_pixels": statistics.tissue_pixels,
         "tiles": statistics.tiles,
         "tiles_total": statistics.tiles_total,
+        # The quality gate (null when off): each defect with its share, and what was left out.
+        "quality": None
+        if result.quality is None
+        else {"findings": result.quality.findings(), "warning": warning(result.quality)},
         "analysis": {
             "level": statistics.analysis_level,
             "spacing_um": statistics.analysis_spacing_um,
@@ -117,6 +122,7 @@ def _summary(slide_dir: Path, result: SlideInference, paths: dict[str, str]) -> 
         "timings_s": {
             "planning": timings.planning_s,
             "tissue": timings.tissue_s,
+            "quality": timings.quality_s,
             "inference": timings.inference_s,
             "merge": timings.merge_s,
             "total": timings.total_s,

@@ -39,8 +39,15 @@ class ExcludedArea:
         steps = torch.arange(keep, device=probabilities.device, dtype=torch.float64) + 0.5
         rows = self._cells(geometry[:, 1], steps, mask.shape[0])
         cols = self._cells(geometry[:, 0], steps, mask.shape[1])
-        excluded = mask[rows[:, :, None], cols[:, None, :]]
-        return torch.where(excluded, INVALID, probabilities)
+        # Per tile: its rows of cells, then its columns (two small gathers, no N x keep x keep
+        # index arithmetic).
+        excluded = torch.stack(
+            [
+                mask.index_select(0, rows[index]).index_select(1, cols[index])
+                for index in range(probabilities.shape[0])
+            ]
+        )
+        return probabilities.masked_fill(excluded, INVALID)
 
     def _cells(self, origins: torch.Tensor, steps: torch.Tensor, size: int) -> torch.Tensor:
         positions = (origins.to(torch.float64)[:, None] + steps[None, :]) * self._ratio

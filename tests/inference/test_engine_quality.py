@@ -9,9 +9,11 @@ import torch
 from torch import nn
 
 from inference.errors import NotEvaluableError, PoorQualityError
+from inference.exclusion import ExcludedArea
 from inference.gate import check_evaluable, defect_words, main_defect, warning
 from inference.memory_source import ArraySource
 from inference.quality import Defect, QualityMap, QualityParameters
+from inference.synthetic import SlideKind
 from tests.inference.fixtures import (
     MEAN,
     SPACING,
@@ -21,6 +23,7 @@ from tests.inference.fixtures import (
     loaded,
     tissue_image,
 )
+from tests.inference.quality.slides import SPACING_UM, TISSUE, defocused, rendered, source
 
 KEEP = 64
 INK = (30, 60, 200)
@@ -135,3 +138,20 @@ def test_a_scored_slide_with_excluded_tissue_carries_a_warning() -> None:
     assert main_defect(clean) is None and defect_words(clean) == ""
     speck = quality_of((1000, 1), FOLD=slice(0, 2))
     assert defect_words(speck) == "<1% of the tissue folded"
+
+
+def test_tiles_go_only_to_the_tissue_the_gate_kept() -> None:
+    image = rendered(SlideKind.BENIGN, 4)
+    left = np.zeros(image.shape[:2], dtype=bool)
+    left[:, : image.shape[1] // 2] = True
+    slide = source(defocused(image, 1.5, left))
+    gate = QualityParameters(min_evaluable_fraction=0.3)
+    gated = engine(loaded(BlueModel()), tissue=TISSUE, quality=gate).prepare(slide)
+    ungated = engine(loaded(BlueModel()), tissue=TISSUE).prepare(slide)
+    assert gated.quality is not None and 0.3 < gated.quality.fraction(Defect.BLUR) < 0.7
+    assert 0 < len(gated.tiles) < len(ungated.tiles)
+    evaluable = ExcludedArea(gated.quality.evaluable, gated.tissue.spacing_um, SPACING_UM)
+    assert all(evaluable.touches([tile]) for tile in gated.tiles)
+    strict = dataclasses.replace(gate, min_evaluable_fraction=0.8)
+    with pytest.raises(PoorQualityError, match=r"of the tissue out of focus; \d+% evaluable"):
+        engine(loaded(BlueModel()), tissue=TISSUE, quality=strict).prepare(slide)

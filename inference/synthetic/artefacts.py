@@ -5,6 +5,7 @@ shapes in micrometres, drawn from the slide's seed, so that it renders the same 
 at any pixel spacing and its truth mask is the shape itself.
 """
 
+import dataclasses
 import enum
 import math
 from collections.abc import Callable
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference.synthetic.artefact_shapes import Ellipse, Path, Shape
+from inference.synthetic.artefact_shapes import Ellipse, Path, Shape, scaled
+from inference.synthetic.geometry import SampleGrid
 from inference.synthetic.layout import SlideLayout, SyntheticSlideError
 from inference.synthetic.render import render_labels
 
@@ -27,6 +29,7 @@ DEFAULT_STRENGTH = 0.7
 DEFAULT_AREA = 0.15
 PLACEMENT_SPACING_UM = 16.0  # tissue is looked up on this grid to place artefacts on it
 EDGE_RADIUS_UM = 1e9
+FIT_ROUNDS = 4
 _SALT = 0xA27E
 
 
@@ -133,8 +136,27 @@ def place_artefacts(layout: SlideLayout, specs: tuple[ArtefactSpec, ...]) -> tup
             placed.append(_coverslip_edge(spec, rng, points))
             continue
         centre = points[rng.integers(points.shape[0])]
-        placed.append(_place(spec, rng, centre, spec.area * tissue_um2))
+        artefact = _place(spec, rng, centre, spec.area * tissue_um2)
+        placed.append(_fitted(artefact, spec.area, labels > 0, spacing))
     return tuple(placed)
+
+
+def _fitted(artefact: Artefact, area: float, tissue: np.ndarray, spacing: float) -> Artefact:
+    """The artefact grown or shrunk about its centre until it covers about `area` of the tissue.
+
+    Shapes are sized for the area alone; part of them falls on glass, more so near an edge.
+    """
+    grid = SampleGrid(spacing, 0, 0, tissue.shape[1], tissue.shape[0])
+    total = int(np.count_nonzero(tissue))
+    for _ in range(FIT_ROUNDS):
+        inside = artefact.shape.depth_grid(grid.xs, grid.ys, 0.0) > 0.0
+        covered = int(np.count_nonzero(tissue & inside))
+        ratio = area * total / max(covered, 1)
+        if abs(ratio - 1.0) < 0.05:
+            break
+        factor = math.sqrt(min(4.0, ratio))
+        artefact = dataclasses.replace(artefact, shape=scaled(artefact.shape, factor))
+    return artefact
 
 
 def _place(

@@ -138,3 +138,16 @@ def test_a_coverslip_edge_leaves_about_the_asked_share_of_tissue_uncovered() -> 
     assert share == pytest.approx(0.3, abs=0.05)
     inside = ndimage.binary_erosion(truth, iterations=30) & tissue
     assert drawn[inside].mean() > clean[inside].mean() + 15
+
+
+@pytest.mark.parametrize("kind", ["blur", "pen", "fold", "bubble"])
+def test_area_is_the_share_of_the_tissue_covered(kind: str) -> None:
+    for seed in (1, 2):
+        slide = make_artefact_slide(
+            "malignant", seed, *SIZE_UM, (ArtefactSpec.parse(f"{kind}:area=0.2"),)
+        )
+        width, height = slide.size_at(4.0)
+        tissue = render_labels(slide.layout, 4.0, 0, 0, width, height) > 0
+        truth = slide.truth(4.0)[ArtefactKind(kind)]
+        share = np.count_nonzero(truth & tissue) / np.count_nonzero(tissue)
+        assert share == pytest.approx(0.2, abs=0.03), seed

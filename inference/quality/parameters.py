@@ -19,6 +19,11 @@ class QualityParameters:
     focus_spacing_um: float = 1.0
     focus_block_um: float = 128.0
     min_sharpness: float = 0.4
+    pen_green_red: float = 0.05
+    pen_blue_red: float = 0.2
+    pen_black_density: float = 0.3
+    fold_density_ratio: float = 1.4
+    fold_nuclear_ratio: float = 2.5
     min_defect_area_mm2: float = 0.02
 
     @classmethod

@@ -38,7 +38,8 @@ def markdown(summary: dict[str, Any]) -> str:
 def _per_slide(slides: list[dict[str, Any]]) -> list[str]:
     """Each slide: the share of its tissue under each kind, in truth and as found; decisions."""
     lines = [
-        "| slide | truth: share of the tissue | gate: share of the tissue it found | truth | gate |",
+        "| slide | truth: share of the tissue | gate: share of the tissue it found "
+        "| truth | gate |",
         "|---|---|---|---|---|",
     ]
     for slide in slides:

@@ -32,9 +32,9 @@ def bubble_mask(
     grey = grey_levels(tissue.thumbnail.image).astype(np.float32)
     lines = line_strength(grey)
     found = np.zeros(tissue.mask.shape, dtype=bool)
-    rows, cols = np.mgrid[: found.shape[0], : found.shape[1]]
-    smallest, largest = (radius / tissue.spacing_um for radius in radii_um)
-    for radius in _radii(smallest, largest):
+    grid = np.indices(found.shape)
+    rows, cols = grid[0], grid[1]
+    for radius in _radii(radii_um[0] / tissue.spacing_um, radii_um[1] / tissue.spacing_um):
         rim = _ring_score(lines, radius) > rim_contrast
         if rim.any():
             centres = rim & (_brightening(grey, radius) > brightening)
@@ -50,14 +50,12 @@ def line_strength(grey: np.ndarray) -> np.ndarray:
     best = np.zeros_like(grey)
     for distance in (1, 2):
         for dy, dx in _DIRECTIONS:
-            ahead = padded[2 + dy * distance : 2 + dy * distance + height, 2 + dx * distance :][
-                :, :width
-            ]
-            behind = padded[2 - dy * distance : 2 - dy * distance + height, 2 - dx * distance :][
-                :, :width
-            ]
+            top, left = 2 + dy * distance, 2 + dx * distance
+            ahead = padded[top : top + height, left : left + width]
+            top, left = 2 - dy * distance, 2 - dx * distance
+            behind = padded[top : top + height, left : left + width]
             np.maximum(best, np.minimum(ahead, behind) - grey, out=best)
-    return np.minimum(best, _LINE_CAP)
+    return np.asarray(np.minimum(best, _LINE_CAP))
 
 
 def _radii(smallest: float, largest: float) -> list[float]:

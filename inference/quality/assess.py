@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from inference.quality.bubbles import bubble_mask
 from inference.quality.colour import optical_density
 from inference.quality.focus import blurred_blocks
 from inference.quality.folds import fold_mask
@@ -24,6 +25,12 @@ def assess_quality(
         Defect.BLUR: blur_mask(source, tissue, parameters),
         Defect.PEN: ink_mask(
             density, parameters.pen_green_red, parameters.pen_blue_red, parameters.pen_black_density
+        ),
+        Defect.BUBBLE: bubble_mask(
+            tissue,
+            (parameters.bubble_min_radius_um, parameters.bubble_max_radius_um),
+            parameters.bubble_rim_contrast,
+            parameters.bubble_brightening,
         ),
     }
     # Ink darkens and flattens what it covers: that is ink, not a fold or a focus fault.

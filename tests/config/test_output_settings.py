@@ -28,6 +28,10 @@ MARKED_QUALITY = {
     "pen_black_density": 0.4,
     "fold_density_ratio": 1.8,
     "fold_nuclear_ratio": 3.0,
+    "bubble_min_radius_um": 200.0,
+    "bubble_max_radius_um": 1000.0,
+    "bubble_rim_contrast": 8.0,
+    "bubble_brightening": 20.0,
     "min_defect_area_mm2": 0.05,
 }
 

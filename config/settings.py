@@ -265,6 +265,15 @@ class QualitySettings(Section):
         128.0
     )
     min_sharpness: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.4
+    pen_green_red: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.05
+    pen_blue_red: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.2
+    pen_black_density: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.3
+    fold_density_ratio: Annotated[float, Field(gt=1, json_schema_extra=AFFECTS_OUTPUT)] = 1.4
+    fold_nuclear_ratio: Annotated[float, Field(gt=1, json_schema_extra=AFFECTS_OUTPUT)] = 2.5
+    bubble_min_radius_um: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 150.0
+    bubble_max_radius_um: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 1500.0
+    bubble_rim_contrast: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 6.0
+    bubble_brightening: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 10.0
     min_defect_area_mm2: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.02
 
 

@@ -2,7 +2,11 @@
 
 import numpy as np
 
+from inference.quality.bubbles import bubble_mask
+from inference.quality.colour import optical_density
 from inference.quality.focus import blurred_blocks
+from inference.quality.folds import fold_mask
+from inference.quality.ink import ink_mask
 from inference.quality.outcome import Defect, QualityMap
 from inference.quality.parameters import QualityParameters
 from inference.source import RegionSource
@@ -16,7 +20,25 @@ def assess_quality(
     if not parameters.enabled:
         nothing = np.zeros_like(tissue.mask)
         return QualityMap(tissue, {defect: nothing for defect in Defect})
-    found = {Defect.BLUR: blur_mask(source, tissue, parameters)}
+    density = optical_density(tissue)
+    found = {
+        Defect.BLUR: blur_mask(source, tissue, parameters),
+        Defect.PEN: ink_mask(
+            density, parameters.pen_green_red, parameters.pen_blue_red, parameters.pen_black_density
+        ),
+        Defect.BUBBLE: bubble_mask(
+            tissue,
+            (parameters.bubble_min_radius_um, parameters.bubble_max_radius_um),
+            parameters.bubble_rim_contrast,
+            parameters.bubble_brightening,
+        ),
+    }
+    # Ink darkens and flattens what it covers: that is ink, not a fold or a focus fault.
+    found[Defect.FOLD] = fold_mask(
+        density, tissue.mask, parameters.fold_density_ratio, parameters.fold_nuclear_ratio
+    )
+    found[Defect.BLUR] &= ~found[Defect.PEN]
+    found[Defect.FOLD] &= ~found[Defect.PEN]
     return QualityMap(
         tissue, {defect: _cleaned(mask, tissue, parameters) for defect, mask in found.items()}
     )

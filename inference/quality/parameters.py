@@ -19,6 +19,15 @@ class QualityParameters:
     focus_spacing_um: float = 1.0
     focus_block_um: float = 128.0
     min_sharpness: float = 0.4
+    pen_green_red: float = 0.05
+    pen_blue_red: float = 0.2
+    pen_black_density: float = 0.3
+    fold_density_ratio: float = 1.4
+    fold_nuclear_ratio: float = 2.5
+    bubble_min_radius_um: float = 150.0
+    bubble_max_radius_um: float = 1500.0
+    bubble_rim_contrast: float = 6.0
+    bubble_brightening: float = 10.0
     min_defect_area_mm2: float = 0.02
 
     @classmethod

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from inference.synthetic.artefact_shapes import Ellipse, overlaps
+from inference.synthetic.artefact_shapes import overlaps
 from inference.synthetic.artefacts import Artefact, ArtefactKind
 from inference.synthetic.geometry import SampleGrid
 from inference.synthetic.layout import SlideLayout
@@ -172,7 +172,6 @@ def _radius(artefact: Artefact, spacing_um: float) -> int:
 
 def _defocus(artefact: Artefact, light: F32, inner: F32, grid: SampleGrid, halo: int) -> None:
     """Blend the Gaussian-blurred light into `inner` (the region without its halo)."""
-    assert isinstance(artefact.shape, Ellipse)
     s = grid.spacing_um
     xs, ys = grid.xs[halo : grid.width - halo], grid.ys[halo : grid.height - halo]
     depth = artefact.shape.depth_grid(xs, ys, BLUR_EDGE_UM)

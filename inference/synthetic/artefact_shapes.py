@@ -78,6 +78,14 @@ class Path:
 Shape = Ellipse | Path
 
 
+def scaled(shape: Shape, factor: float) -> Shape:
+    """The shape grown by `factor` about its centre (a stroke about its middle point)."""
+    if isinstance(shape, Ellipse):
+        return Ellipse(shape.x, shape.y, shape.a * factor, shape.b * factor, shape.angle)
+    middle = shape.points[len(shape.points) // 2]
+    return Path(middle + (shape.points - middle) * factor, shape.half_width * factor)
+
+
 def _window(
     xs: F64, ys: F64, bounds: tuple[float, float, float, float], reach: float
 ) -> tuple[slice, slice] | None:

@@ -5,13 +5,16 @@ shapes in micrometres, drawn from the slide's seed, so that it renders the same 
 at any pixel spacing and its truth mask is the shape itself.
 """
 
+import dataclasses
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from inference.synthetic.artefact_shapes import Ellipse, Path, Shape
+from inference.synthetic.artefact_shapes import Ellipse, Path, Shape, scaled
+from inference.synthetic.geometry import SampleGrid
 from inference.synthetic.layout import SlideLayout, SyntheticSlideError
 from inference.synthetic.render import render_labels
 
@@ -25,6 +28,8 @@ PEN_INKS = {
 DEFAULT_STRENGTH = 0.7
 DEFAULT_AREA = 0.15
 PLACEMENT_SPACING_UM = 16.0  # tissue is looked up on this grid to place artefacts on it
+EDGE_RADIUS_UM = 1e9
+FIT_ROUNDS = 4
 _SALT = 0xA27E
 
 
@@ -45,6 +50,7 @@ class ArtefactSpec:
     strength: float = DEFAULT_STRENGTH
     area: float = DEFAULT_AREA
     ink: str | None = None  # pen only: one of PEN_INKS; default drawn from the seed
+    edge: bool = False  # bubble only: the coverslip's edge (air beyond it), not a round bubble
 
     def __post_init__(self) -> None:
         if not 0.0 < self.strength <= 1.0:
@@ -55,10 +61,12 @@ class ArtefactSpec:
             raise SyntheticSlideError(
                 f"{self.kind}: ink={self.ink!r} is only for pen, one of {', '.join(PEN_INKS)}"
             )
+        if self.edge and self.kind is not ArtefactKind.BUBBLE:
+            raise SyntheticSlideError(f"{self.kind}: edge is only for bubble")
 
     @classmethod
     def parse(cls, text: str) -> "ArtefactSpec":
-        """`KIND[:strength=S][:area=A][:ink=COLOUR]`, e.g. `pen:strength=0.8:area=0.1:ink=blue`."""
+        """`KIND[:strength=S][:area=A][:ink=COLOUR][:edge]`, e.g. `pen:area=0.1:ink=blue`."""
         name, *options = text.strip().split(":")
         kinds = ", ".join(kind.value for kind in ArtefactKind)
         try:
@@ -67,22 +75,23 @@ class ArtefactSpec:
             raise SyntheticSlideError(
                 f"artefact {text!r}: unknown kind {name!r}; use one of {kinds}"
             ) from None
-        values: dict[str, float | str] = {}
+        values: dict[str, float | str | bool] = {}
         for option in options:
             key, sep, value = option.partition("=")
             key = key.strip().lower()
-            if not sep or key not in ("strength", "area", "ink") or key in values:
+            if key in values or (key, bool(sep)) not in _OPTIONS:
                 raise SyntheticSlideError(
-                    f"artefact {text!r}: {option!r} is not strength=S, area=A or ink=COLOUR "
-                    "(each at most once)"
+                    f"artefact {text!r}: {option!r} is not strength=S, area=A, ink=COLOUR or "
+                    "edge (each at most once)"
                 )
-            values[key] = value.strip().lower() if key == "ink" else _number(text, key, value)
+            values[key] = _OPTION_VALUE[key](text, key, value)
         return cls(kind, **values)  # type: ignore[arg-type]
 
     def describe(self) -> str:
         """The spec as `parse` reads it."""
         ink = f":ink={self.ink}" if self.ink else ""
-        return f"{self.kind}:strength={self.strength:g}:area={self.area:g}{ink}"
+        edge = ":edge" if self.edge else ""
+        return f"{self.kind}:strength={self.strength:g}:area={self.area:g}{ink}{edge}"
 
 
 @dataclass(frozen=True)
@@ -123,9 +132,31 @@ def place_artefacts(layout: SlideLayout, specs: tuple[ArtefactSpec, ...]) -> tup
         rng = np.random.default_rng(
             [layout.seed, _SALT, index, list(ArtefactKind).index(spec.kind)]
         )
+        if spec.edge:
+            placed.append(_coverslip_edge(spec, rng, points))
+            continue
         centre = points[rng.integers(points.shape[0])]
-        placed.append(_place(spec, rng, centre, spec.area * tissue_um2))
+        artefact = _place(spec, rng, centre, spec.area * tissue_um2)
+        placed.append(_fitted(artefact, spec.area, labels > 0, spacing))
     return tuple(placed)
+
+
+def _fitted(artefact: Artefact, area: float, tissue: np.ndarray, spacing: float) -> Artefact:
+    """The artefact grown or shrunk about its centre until it covers about `area` of the tissue.
+
+    Shapes are sized for the area alone; part of them falls on glass, more so near an edge.
+    """
+    grid = SampleGrid(spacing, 0, 0, tissue.shape[1], tissue.shape[0])
+    total = int(np.count_nonzero(tissue))
+    for _ in range(FIT_ROUNDS):
+        inside = artefact.shape.depth_grid(grid.xs, grid.ys, 0.0) > 0.0
+        covered = int(np.count_nonzero(tissue & inside))
+        ratio = area * total / max(covered, 1)
+        if abs(ratio - 1.0) < 0.05:
+            break
+        factor = math.sqrt(min(4.0, ratio))
+        artefact = dataclasses.replace(artefact, shape=scaled(artefact.shape, factor))
+    return artefact
 
 
 def _place(
@@ -148,6 +179,17 @@ def _place(
         shape = _wavy_path(rng, centre, angle, area_um2 / (2.0 * half_width), half_width, 0.12)
     ink = spec.ink or str(rng.choice(sorted(PEN_INKS)))
     return Artefact(spec.kind, spec.strength, shape, PEN_INKS[ink])
+
+
+def _coverslip_edge(spec: ArtefactSpec, rng: np.random.Generator, points: np.ndarray) -> Artefact:
+    """Air beyond a straight edge that leaves about `area` of the tissue uncovered."""
+    angle = float(rng.uniform(0.0, 2.0 * math.pi))
+    normal = np.array([math.cos(angle), math.sin(angle)])
+    offset = float(np.quantile(points @ normal, 1.0 - spec.area))
+    # A circle so large that its rim runs straight across any slide.
+    centre = (offset + EDGE_RADIUS_UM) * normal
+    circle = Ellipse(float(centre[0]), float(centre[1]), EDGE_RADIUS_UM, EDGE_RADIUS_UM, 0.0)
+    return Artefact(spec.kind, spec.strength, circle)
 
 
 def _wavy_path(
@@ -177,3 +219,21 @@ def _number(text: str, key: str, value: str) -> float:
     if not math.isfinite(number):
         raise SyntheticSlideError(f"artefact {text!r}: {key}={value!r} is not a finite number")
     return number
+
+
+def _word(text: str, key: str, value: str) -> str:
+    return value.strip().lower()
+
+
+def _flag(text: str, key: str, value: str) -> bool:
+    return True
+
+
+# Options as (name, whether it takes "=value"), and how each value reads.
+_OPTIONS = {("strength", True), ("area", True), ("ink", True), ("edge", False)}
+_OPTION_VALUE: dict[str, Callable[[str, str, str], float | str | bool]] = {
+    "strength": _number,
+    "area": _number,
+    "ink": _word,
+    "edge": _flag,
+}

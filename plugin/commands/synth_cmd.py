@@ -34,9 +34,11 @@ def synth(
     artefact: Annotated[
         list[str] | None,
         typer.Option(
-            help="A scan artefact to draw, KIND[:strength=S][:area=A][:ink=COLOUR]; KIND is "
-            "blur, pen, fold or bubble; S in (0, 1] how bad (default 0.7); A in (0, 1] about "
-            "that share of the tissue (default 0.15); ink (pen only) blue, green, black or red. "
+            help="A scan artefact to draw, KIND[:strength=S][:area=A][:ink=COLOUR][:edge]; "
+            "KIND is blur (out of focus), pen (marker ink), fold (tissue folded over) or bubble "
+            "(air under the coverslip; with edge: the coverslip's edge instead); S in (0, 1] how "
+            "bad (default 0.7); A in (0, 1] about that share of the tissue (default 0.15); ink "
+            "(pen only) blue, green, black or red (default: drawn from the seed). "
             "Repeat for several.",
         ),
     ] = None,

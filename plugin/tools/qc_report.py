@@ -30,10 +30,30 @@ def markdown(summary: dict[str, Any]) -> str:
     ]
     for truth in decisions:
         row = summary["decisions"][truth.value]
+        cells = " | ".join(str(row[d.value]) for d in decisions)
+        lines.append(f"| {truth.value} | {cells} |")
+    return "\n".join([*lines, "", *_per_slide(summary["per_slide"])]) + "\n"
+
+
+def _per_slide(slides: list[dict[str, Any]]) -> list[str]:
+    """Each slide: the share of its tissue under each kind, in truth and as found; decisions."""
+    lines = [
+        "| slide | truth: share of the tissue | gate: share of the tissue it found "
+        "| truth | gate |",
+        "|---|---|---|---|---|",
+    ]
+    for slide in slides:
         lines.append(
-            f"| {truth.value} | " + " | ".join(str(row[d.value]) for d in decisions) + " |"
+            f"| {slide['slide']} | {_shares(slide['truth_fractions'])} | "
+            f"{_shares(slide['found_fractions'])} | {slide['truth_decision']} | "
+            f"{slide['found_decision']} |"
         )
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _shares(fractions: dict[str, float]) -> str:
+    found = [f"{kind} {share:.0%}" for kind, share in fractions.items() if share >= 0.005]
+    return ", ".join(found) or "none"
 
 
 def _f(value: float | None) -> str:

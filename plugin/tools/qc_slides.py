@@ -37,7 +37,8 @@ class QcCase:
 
 
 def held_out_cases(seeds: Sequence[int]) -> list[QcCase]:
-    """Per seed: clean, blur, pen, fold, bubble, and a mostly blurred slide."""
+    """Per seed: clean, blur, pen, fold, bubble (every other seed a coverslip edge instead),
+    and a mostly blurred slide."""
     cases = []
     for index, seed in enumerate(seeds):
         kind = "malignant" if index % 2 else "benign"
@@ -48,6 +49,7 @@ def held_out_cases(seeds: Sequence[int]) -> list[QcCase]:
                 artefact,
                 strength=round(float(rng.uniform(0.4, 1.0)), 2),
                 area=round(float(rng.uniform(0.08, 0.25)), 2),
+                edge=artefact is ArtefactKind.BUBBLE and index % 2 == 1,
             )
             cases.append(QcCase(f"{seed}-{artefact.value}", kind, seed, (spec,)))
         heavy = ArtefactSpec(ArtefactKind.BLUR, strength=0.8, area=0.9)

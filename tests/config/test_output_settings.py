@@ -23,6 +23,15 @@ MARKED_QUALITY = {
     "focus_spacing_um": 2.0,
     "focus_block_um": 256.0,
     "min_sharpness": 0.3,
+    "pen_green_red": 0.1,
+    "pen_blue_red": 0.3,
+    "pen_black_density": 0.4,
+    "fold_density_ratio": 1.8,
+    "fold_nuclear_ratio": 3.0,
+    "bubble_min_radius_um": 200.0,
+    "bubble_max_radius_um": 1000.0,
+    "bubble_rim_contrast": 8.0,
+    "bubble_brightening": 20.0,
     "min_defect_area_mm2": 0.05,
 }
 

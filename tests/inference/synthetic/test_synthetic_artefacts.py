@@ -29,7 +29,7 @@ def _render(kind: str, seed: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return clean, drawn, truth, tissue
 
 
-@pytest.mark.parametrize("kind", ["blur", "pen", "fold", "bubble"])
+@pytest.mark.parametrize("kind", ["blur", "pen", "fold", "bubble", "bubble:edge"])
 def test_pixels_change_inside_the_truth_and_nowhere_far_from_it(kind: str) -> None:
     clean, drawn, truth, tissue = _render(f"{kind}:strength=0.8:area=0.1")
     assert truth.any()
@@ -112,6 +112,8 @@ def test_in_memory_pyramid_carries_the_artefacts_on_every_level() -> None:
         ("pen:ink=purple", "ink='purple' is only for pen"),
         ("pen:width=3", "'width=3' is not strength=S"),
         ("pen:area=0.1:area=0.2", "each at most once"),
+        ("pen:edge", "edge is only for bubble"),
+        ("bubble:edge=yes", "'edge=yes' is not strength=S"),
     ],
 )
 def test_bad_specs_say_what_is_wrong(text: str, message: str) -> None:
@@ -125,3 +127,27 @@ def test_specs_read_back_as_written() -> None:
     assert spec == ArtefactSpec(ArtefactKind.PEN, 0.8, 0.1, "blue")
     assert ArtefactSpec.parse(spec.describe()) == spec
     assert ArtefactSpec.parse("bubble") == ArtefactSpec(ArtefactKind.BUBBLE)
+    edge = ArtefactSpec.parse("bubble:edge:area=0.3")
+    assert edge == ArtefactSpec(ArtefactKind.BUBBLE, area=0.3, edge=True)
+    assert ArtefactSpec.parse(edge.describe()) == edge
+
+
+def test_a_coverslip_edge_leaves_about_the_asked_share_of_tissue_uncovered() -> None:
+    clean, drawn, truth, tissue = _render("bubble:edge:area=0.3")
+    share = np.count_nonzero(truth & tissue) / np.count_nonzero(tissue)
+    assert share == pytest.approx(0.3, abs=0.05)
+    inside = ndimage.binary_erosion(truth, iterations=30) & tissue
+    assert drawn[inside].mean() > clean[inside].mean() + 15
+
+
+@pytest.mark.parametrize("kind", ["blur", "pen", "fold", "bubble"])
+def test_area_is_the_share_of_the_tissue_covered(kind: str) -> None:
+    for seed in (1, 2):
+        slide = make_artefact_slide(
+            "malignant", seed, *SIZE_UM, (ArtefactSpec.parse(f"{kind}:area=0.2"),)
+        )
+        width, height = slide.size_at(4.0)
+        tissue = render_labels(slide.layout, 4.0, 0, 0, width, height) > 0
+        truth = slide.truth(4.0)[ArtefactKind(kind)]
+        share = np.count_nonzero(truth & tissue) / np.count_nonzero(tissue)
+        assert share == pytest.approx(0.2, abs=0.03), seed

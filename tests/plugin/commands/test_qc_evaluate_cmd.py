@@ -24,6 +24,7 @@ def test_the_set_holds_every_kind_per_seed_with_varied_strength() -> None:
     ]
     assert {case.kind for case in cases} == {"benign", "malignant"}
     assert cases[1].specs[0].strength != cases[7].specs[0].strength
+    assert (cases[4].specs[0].edge, cases[10].specs[0].edge) == (False, True)
     assert held_out_cases([1000]) == cases[:6]
 
 

@@ -57,7 +57,8 @@ def test_decisions_follow_the_gate_rule() -> None:
 
 
 def _slide(name: str, counts: CellCounts, truth: SlideDecision, found: SlideDecision) -> SlideQC:
-    return SlideQC(name, ("pen",), {"pen": counts, ANY: counts}, {}, {}, truth, found, (), 0.1)
+    shares = {"pen": 0.2, "blur": 0.0}
+    return SlideQC(name, ("pen",), {"pen": counts, ANY: counts}, shares, {}, truth, found, (), 0.1)
 
 
 def test_summary_pools_regions_and_tables_decisions() -> None:
@@ -82,3 +83,4 @@ def test_summary_pools_regions_and_tables_decisions() -> None:
     assert "| pen | 6 | 62 | 0.500 | 0.968 |" in text
     assert "| blur | 0 | 0 | n/a | n/a |" in text
     assert "| scored with a warning | 0 | 1 | 1 |" in text
+    assert "| b | pen 20% | none | scored with a warning | clean |" in text

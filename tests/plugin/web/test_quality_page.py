@@ -39,7 +39,7 @@ def _pictures(folder: Path) -> tuple[Path, Path]:
     return thumbnail, save_qc_picture(quality, folder / "qc.png", DisplayTransform())
 
 
-def _seed(database: Database, folder: Path) -> tuple[int, int, int]:
+def seed_quality_case(database: Database, folder: Path) -> tuple[int, int, int]:
     _, picture = _pictures(folder / "scored")
     scored = dataclasses.replace(
         result_values(0.2, folder=folder / "scored"),
@@ -80,7 +80,7 @@ def _seed(database: Database, folder: Path) -> tuple[int, int, int]:
 def test_the_case_page_shows_the_warning_the_reasons_and_the_qc_layer(
     client: TestClient, database: Database, token_of: dict[Role, str], tmp_path: Path
 ) -> None:
-    case_id, scored_id, unjudged_id = _seed(database, tmp_path)
+    case_id, scored_id, unjudged_id = seed_quality_case(database, tmp_path)
     client.post("/login", data={"token": token_of[Role.VIEWER], "next": "/"})
     page = client.get(f"/cases/{case_id}").text
     assert WARNING in page
@@ -102,7 +102,7 @@ def test_the_case_page_shows_the_warning_the_reasons_and_the_qc_layer(
 def test_the_api_lists_the_quality_findings_per_slide(
     client: TestClient, database: Database, token_of: dict[Role, str], tmp_path: Path
 ) -> None:
-    case_id, scored_id, unjudged_id = _seed(database, tmp_path)
+    case_id, scored_id, unjudged_id = seed_quality_case(database, tmp_path)
     headers = bearer(token_of[Role.VIEWER])
     case = client.get(f"/api/cases/{case_id}", headers=headers).json()
     results = {slide["result"]["id"]: slide["result"] for slide in case["slides"]}

@@ -255,6 +255,31 @@ class ResultsSettings(Section):
     max_foci: Annotated[int, Field(ge=0, le=100, json_schema_extra=AFFECTS_OUTPUT)] = 5
 
 
+class QualitySettings(Section):
+    """The quality gate before the network judges a slide (inference.quality.QualityParameters);
+    what each default was chosen from is in config/default.toml."""
+
+    enabled: Annotated[bool, Field(json_schema_extra=AFFECTS_OUTPUT)] = True
+    min_evaluable_fraction: Annotated[
+        float, Field(ge=0, le=1, json_schema_extra=AFFECTS_OUTPUT)
+    ] = 0.7
+    focus_spacing_um: Annotated[float, Field(gt=0.1, le=8, json_schema_extra=AFFECTS_OUTPUT)] = 1.0
+    focus_block_um: Annotated[float, Field(ge=16, le=2048, json_schema_extra=AFFECTS_OUTPUT)] = (
+        128.0
+    )
+    min_sharpness: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.4
+    pen_green_red: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.05
+    pen_blue_red: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.2
+    pen_black_density: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.3
+    fold_density_ratio: Annotated[float, Field(gt=1, json_schema_extra=AFFECTS_OUTPUT)] = 1.4
+    fold_nuclear_ratio: Annotated[float, Field(gt=1, json_schema_extra=AFFECTS_OUTPUT)] = 2.5
+    bubble_min_radius_um: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 150.0
+    bubble_max_radius_um: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 1500.0
+    bubble_rim_contrast: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 6.0
+    bubble_brightening: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 10.0
+    min_defect_area_mm2: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.02
+
+
 class TrainingSettings(Section):
     """How `pathsentry train` learns from annotated slides (patch size and augmentation of Song
     et al.; the optimiser is Adam)."""
@@ -440,6 +465,7 @@ class Settings(BaseSettings):
     inference: InferenceSettings = InferenceSettings()
     triage: TriageSettings = TriageSettings()
     results: ResultsSettings = ResultsSettings()
+    quality: QualitySettings = QualitySettings()
     training: TrainingSettings = TrainingSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
     jobs: JobSettings = JobSettings()

@@ -10,7 +10,16 @@ from sqlalchemy.orm import Session
 
 from config.kinds import ResultFileKind
 from db.errors import NotFoundError
-from db.models import Export, ExportState, Job, Result, ResultFile, Slide, utcnow
+from db.models import (
+    Export,
+    ExportState,
+    Job,
+    QualityOutcome,
+    Result,
+    ResultFile,
+    Slide,
+    utcnow,
+)
 
 # The columns of a result that `_store` sets itself (whose and when; stats default to {}); every
 # other column holds the outcome, and one that the outcome leaves out is empty, also when the
@@ -34,6 +43,41 @@ class ResultFileValues(Protocol):
 
 
 @dataclass(frozen=True)
+class QualityValues:
+    """What the quality gate decided about a slide: the outcome, the main defect in words
+    ("out of focus"; "no tissue"), every defect found with its share of the tissue, the warning
+    a scored slide carries, and the picture of the defects (the dashboard's QC layer)."""
+
+    outcome: QualityOutcome
+    reason: str | None = None
+    findings: Sequence[str] = ()
+    fractions: Mapping[str, float] = field(default_factory=dict)
+    evaluable_fraction: float | None = None
+    warning: str | None = None
+    picture_path: Path | None = None
+
+    def columns(self) -> dict[str, Any]:
+        """The result's quality columns."""
+        picture = None if self.picture_path is None else str(self.picture_path)
+        return {
+            "quality_outcome": self.outcome.value,
+            "quality_reason": self.reason,
+            "qc_path": picture,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        """What the result's stats keep under "quality" (the API and the case page show it)."""
+        return {
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "findings": list(self.findings),
+            "fractions": dict(self.fractions),
+            "evaluable_fraction": self.evaluable_fraction,
+            "warning": self.warning,
+        }
+
+
+@dataclass(frozen=True)
 class ResultValues:
     """What the pipeline hands back for a slide it analysed; becomes one `Result` row and a
     `ResultFile` row per written file (in delivery order: SEG levels finest first, the SR)."""
@@ -51,6 +95,7 @@ class ResultValues:
     analysed_pixels: int | None = None
     inference_seconds: float | None = None
     stats: Mapping[str, Any] = field(default_factory=dict)
+    quality: QualityValues | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:
@@ -99,6 +144,8 @@ class UnjudgedValues:
     model_version: str
     weights_sha256: str
     report: ResultFileValues
+    quality: QualityValues | None = None
+    thumbnail_path: Path | None = None
 
     def __post_init__(self) -> None:
         if self.report.kind is not ResultFileKind.REPORT:
@@ -117,6 +164,8 @@ def add_unjudged_result(
         "weights_sha256": values.weights_sha256,
         "sr_sop_instance_uid": values.report.sop_instance_uid,
         "sr_path": str(values.report.path),
+        "thumbnail_path": None if values.thumbnail_path is None else str(values.thumbnail_path),
+        **_quality_columns(values.quality),
     }
     return _store(session, job, columns, [values.report], destinations)
 
@@ -134,6 +183,17 @@ def get_result(session: Session, result_id: int) -> Result:
     if result is None:
         raise NotFoundError("result", result_id)
     return result
+
+
+def count_quality_outcomes(session: Session) -> dict[tuple[str, str], int]:
+    """How many results the quality gate judged, by (outcome, reason); reason "none" for a
+    slide where it found nothing (results of slides analysed with the gate off are left out)."""
+    rows = session.execute(
+        sa.select(Result.quality_outcome, Result.quality_reason, sa.func.count())
+        .where(Result.quality_outcome.is_not(None))
+        .group_by(Result.quality_outcome, Result.quality_reason)
+    )
+    return {(str(outcome), reason or "none"): count for outcome, reason, count in rows}
 
 
 def current_job_ids() -> sa.Subquery:
@@ -215,10 +275,18 @@ def _file_row(position: int, file: ResultFileValues) -> ResultFile:
     )
 
 
+def _quality_columns(quality: QualityValues | None) -> dict[str, Any]:
+    """The quality columns, and the stats that keep the quality gate's findings."""
+    if quality is None:
+        return {"stats": {}}
+    return {**quality.columns(), "stats": {"quality": quality.stats()}}
+
+
 def _columns(values: ResultValues) -> dict[str, Any]:
     def text(path: Path | None) -> str | None:
         return None if path is None else str(path)
 
+    quality = _quality_columns(values.quality)
     return {
         "score": values.score,
         "suspicious": values.suspicious,
@@ -235,5 +303,6 @@ def _columns(values: ResultValues) -> dict[str, Any]:
         "tissue_area_mm2": values.tissue_area_mm2,
         "analysed_pixels": values.analysed_pixels,
         "inference_seconds": values.inference_seconds,
-        "stats": dict(values.stats),
+        **quality,
+        "stats": {**quality["stats"], **values.stats},
     }

@@ -4,6 +4,10 @@ The score is the mean of the k highest full-resolution pixel probabilities over 
 areas of all analysed tiles (those touching tissue), as in Song et al.: pixels on glass
 inside those tiles count too, which keeps the thumbnail's coarse mask from hiding tumour
 at the tissue's edge; pixels beyond the slide's edge never count.
+
+The quality gate (when enabled) runs after the tissue: tiles go only to evaluable tissue,
+pixels of excluded tissue inside them count neither in the score nor on the map, and a slide
+with too little evaluable tissue is not evaluable (PoorQualityError, saying why).
 """
 
 import dataclasses
@@ -28,7 +32,10 @@ from inference.devices import (
     resolve_precision,
 )
 from inference.errors import InferenceError, NoTissueError
+from inference.exclusion import ExcludedArea
+from inference.gate import check_evaluable
 from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
+from inference.quality import QualityMap, QualityParameters, assess_quality
 from inference.reading import announce_reads
 from inference.replica import Replica
 from inference.results import ProbabilityMap, SlideInference, SlideStatistics, StageTimings
@@ -70,11 +77,13 @@ class EngineOptions:
     spacing_tolerance: float = 0.1
     map_spacing_um: float = 8.0
     tissue: TissueParameters = dataclasses.field(default_factory=TissueParameters)
+    quality: QualityParameters = dataclasses.field(default_factory=QualityParameters)
 
     @classmethod
     def from_settings(cls, settings: InferenceSettings, **overrides: object) -> "EngineOptions":
-        """Options from the settings section, with keyword overrides (command-line flags)."""
-        fields = {field.name for field in dataclasses.fields(cls)} - {"tissue"}
+        """Options from the settings section, with keyword overrides (command-line flags; the
+        quality gate's parameters come from the `quality` section as `quality=`)."""
+        fields = {field.name for field in dataclasses.fields(cls)} - {"tissue", "quality"}
         values = {name: getattr(settings, name) for name in fields}
         return dataclasses.replace(cls(**values), **overrides)  # type: ignore[arg-type]
 
@@ -89,6 +98,9 @@ class SlidePlan:
     tiles_total: int
     planning_s: float
     tissue_s: float
+    # The quality gate's map of the tissue (None when the gate is off), and its time.
+    quality: QualityMap | None = None
+    quality_s: float = 0.0
 
 
 class Engine:
@@ -139,19 +151,32 @@ class Engine:
         """Everything before the model: the grids, the tissue and the tiles to analyse.
 
         Cheap next to `run`; a worker can prepare the next slide while a device runs this one.
-        Raises NoTissueError when the slide is not evaluable.
+        Raises NotEvaluableError (NoTissueError, PoorQualityError) when the slide is not
+        evaluable; tiles go only to the tissue the quality gate kept.
         """
-        started = time.perf_counter()
+        clock = [time.perf_counter()]
         geometry = self._plan(source)
-        planned = time.perf_counter()
+        clock.append(time.perf_counter())
         tissue = self._tissue(source)
+        clock.append(time.perf_counter())
+        quality = self._quality(source, tissue)
+        clock.append(time.perf_counter())
+        usable = tissue.mask if quality is None else quality.evaluable
         all_tiles = tile_grid(geometry.grid.size, self.layout)
-        tiles = tiles_on_tissue(all_tiles, tissue.mask, tissue.spacing_um, geometry.grid.spacing_um)
+        tiles = tiles_on_tissue(all_tiles, usable, tissue.spacing_um, geometry.grid.spacing_um)
         if not tiles:
             raise NoTissueError("the slide is not evaluable: its tissue lies outside the image")
-        done = time.perf_counter()
+        clock.append(time.perf_counter())
+        planning_s, tissue_s, quality_s, tiling_s = (b - a for a, b in itertools.pairwise(clock))
         return SlidePlan(
-            geometry, tissue, tuple(tiles), len(all_tiles), planned - started, done - planned
+            geometry,
+            tissue,
+            tuple(tiles),
+            len(all_tiles),
+            planning_s + tiling_s,
+            tissue_s,
+            quality,
+            quality_s,
         )
 
     def reading_plan(self, source: RegionSource) -> ReadPlan:
@@ -188,7 +213,7 @@ class Engine:
             self.warm_up()
         if plan is None:
             plan = self.prepare(source)
-        geometry, tissue, tiles = plan.geometry, plan.tissue, plan.tiles
+        geometry, tissue, tiles = _with_exclusion(plan), plan.tissue, plan.tiles
         report(0.0)
         clock = [time.perf_counter()]
         parts, reading_s, starved_s = self._infer(source, geometry, tiles, report)
@@ -203,6 +228,7 @@ class Engine:
             top_values=stitched.top_values,
             probability_map=probability_map,
             tissue=tissue,
+            quality=plan.quality,
             tile_origins=_origins(tiles),
             statistics=statistics,
             model_name=self.model.config.name,
@@ -211,6 +237,15 @@ class Engine:
         )
         report(1.0)
         return result
+
+    def _quality(self, source: RegionSource, tissue: TissueMask) -> QualityMap | None:
+        """The quality gate: a map of the defects on the tissue, or PoorQualityError."""
+        parameters = self.options.quality
+        if not parameters.enabled:
+            return None
+        quality = assess_quality(source, tissue, parameters)
+        check_evaluable(quality, parameters)
+        return quality
 
     def _tissue(self, source: RegionSource) -> TissueMask:
         parameters = self.options.tissue
@@ -297,6 +332,16 @@ class Engine:
         )
 
 
+def _with_exclusion(plan: SlidePlan) -> SlideGeometry:
+    """The plan's geometry, with the tissue the gate left out when there is any."""
+    quality = plan.quality
+    if quality is None or not quality.excluded.any():
+        return plan.geometry
+    spacing = plan.geometry.grid.spacing_um
+    excluded = ExcludedArea(quality.excluded, quality.tissue.spacing_um, spacing)
+    return dataclasses.replace(plan.geometry, excluded=excluded)
+
+
 def _probability_map(geometry: SlideGeometry, stitched: StitchedSlide) -> ProbabilityMap:
     """Mean probability per map pixel, and the analysed fraction of its area."""
     map_grid = geometry.map_grid
@@ -362,7 +407,8 @@ def _timings(
         tissue_s=plan.tissue_s,
         inference_s=inferred,
         merge_s=merged,
-        total_s=plan.planning_s + plan.tissue_s + clock[-1] - clock[0],
+        total_s=plan.planning_s + plan.tissue_s + plan.quality_s + clock[-1] - clock[0],
         reading_s=reading_s,
         starved_s=starved_s,
+        quality_s=plan.quality_s,
     )

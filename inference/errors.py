@@ -1,6 +1,11 @@
 """Errors of the inference package; each message tells the user what to do next."""
 
+from typing import TYPE_CHECKING
+
 from config.errors import PathSentryError
+
+if TYPE_CHECKING:
+    from inference.quality import QualityMap
 
 
 class InferenceError(PathSentryError):
@@ -23,8 +28,21 @@ class SlideGeometryError(InferenceError):
     """A slide has no usable levels or pixel spacing."""
 
 
-class NoTissueError(InferenceError):
+class NotEvaluableError(InferenceError):
+    """The slide is not evaluable (the message says why): a person must look at it."""
+
+
+class NoTissueError(NotEvaluableError):
     """The slide is not evaluable: no tissue was found on its thumbnail."""
+
+
+class PoorQualityError(NotEvaluableError):
+    """The slide is not evaluable: too little of its tissue passed the quality gate; `quality`
+    is the gate's map (where the defects are), for the QC picture."""
+
+    def __init__(self, message: str, quality: "QualityMap") -> None:
+        super().__init__(message)
+        self.quality = quality
 
 
 class TileReadError(InferenceError):

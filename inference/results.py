@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference.quality import QualityMap
 from inference.tissue import TissueMask
 
 
@@ -41,6 +42,8 @@ class StageTimings:
     total_s: float
     reading_s: float
     starved_s: float
+    # The quality gate's checks (0 when it is off).
+    quality_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class SlideInference:
     `score` is the mean of the `top_values` (the k highest full-resolution pixel
     probabilities of the analysed area, highest first). `tile_origins` (n x 2, x and y
     in analysis pixels) are the kept areas' top-left corners of the analysed tiles.
+    `quality` is the quality gate's map of the tissue (None when the gate is off): the
+    defects found, their shares of the tissue and the tissue left out of the score.
     """
 
     score: float
@@ -81,3 +86,4 @@ class SlideInference:
     model_name: str
     model_version: str
     model_sha256: str | None
+    quality: QualityMap | None = None

@@ -66,14 +66,26 @@ class MapAccumulator:
         self._pixels = torch.arange(keep, device=device, dtype=torch.float64)
         self._cells = torch.arange(self._span, device=device, dtype=torch.float64)
 
-    def add(self, probabilities: torch.Tensor, geometry: torch.Tensor, tiles: list[Tile]) -> None:
-        """Fold in a batch; `geometry` holds each tile's kept x, y, width, height (device)."""
+    def add(
+        self,
+        probabilities: torch.Tensor,
+        geometry: torch.Tensor,
+        tiles: list[Tile],
+        masked: bool = False,
+    ) -> None:
+        """Fold in a batch; `geometry` holds each tile's kept x, y, width, height (device).
+        `masked`: some pixels inside the image are INVALID too (left out by the quality gate),
+        so the analysed area is counted pixel by pixel."""
         count = len(tiles)
         rows = self._overlaps(geometry[:count, 1], geometry[:count, 3])
         cols = self._overlaps(geometry[:count, 0], geometry[:count, 2])
         valid = probabilities[:count].clamp(min=0)
         sums = rows @ valid @ cols.transpose(1, 2)
-        weights = rows.sum(2)[:, :, None] * cols.sum(2)[:, None, :]
+        if masked:
+            analysed = (probabilities[:count] >= 0).to(rows.dtype)
+            weights = rows @ analysed @ cols.transpose(1, 2)
+        else:
+            weights = rows.sum(2)[:, :, None] * cols.sum(2)[:, None, :]
         for index, tile in enumerate(tiles):
             self._place(sums[index], weights[index], tile)
 

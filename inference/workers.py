@@ -17,6 +17,7 @@ from typing import Protocol
 import torch
 
 from inference.batches import BatchProducer, ReadPlan, TileBatch, TileFeed
+from inference.exclusion import ExcludedArea
 from inference.replica import Replica
 from inference.stitching import MapAccumulator, StitchedSlide, TopKAccumulator, mark_invalid
 from inference.tiling import AnalysisGrid, MapGrid, Size, TileLayout
@@ -30,6 +31,8 @@ class SlideGeometry:
     map_grid: MapGrid
     layout: TileLayout
     top_k: int
+    # Tissue the quality gate left out: its pixels count neither in the score nor on the map.
+    excluded: ExcludedArea | None = None
 
 
 class BatchSource(Protocol):
@@ -133,8 +136,12 @@ class DeviceRun:
             )
             if not _all_full(batch, geometry.layout):
                 probabilities = mark_invalid(probabilities, tile_geometry)
+            area = geometry.excluded
+            masked = area is not None and area.touches(batch.tiles)
+            if area is not None and masked:
+                probabilities = area.apply(probabilities, tile_geometry)
             top_k.add(probabilities)
-            pooled.add(probabilities, tile_geometry, batch.tiles)
+            pooled.add(probabilities, tile_geometry, batch.tiles, masked=masked)
             self._on_tiles(len(batch.tiles))
         sums, weights = pooled.result()
         return StitchedSlide(top_k.values(), sums, weights)

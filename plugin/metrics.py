@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from db import exports, jobs
 from db.models import JobState, utcnow
-from db.results import ResultValues
+from db.results import ResultValues, count_quality_outcomes
 from db.session import Database
 from plugin.version import service_version
 
@@ -188,6 +188,7 @@ class _StateCollector(Collector):
             failures = exports.failed_attempts(session)
             overdue = exports.overdue_by_destination(session)
             oldest = jobs.oldest_queued_at(session)
+            quality = count_quality_outcomes(session)
         depth = GaugeMetricFamily(
             "pathsentry_queue_depth", "Jobs waiting for a worker", value=job_counts[JobState.QUEUED]
         )
@@ -214,7 +215,15 @@ class _StateCollector(Collector):
             "How long the job waiting longest for a worker has waited (0: none waits)",
             value=max(waited, 0.0),
         )
-        return [depth, by_state, export_gauge, failed, overdue_gauge, age]
+        gate = CounterMetricFamily(
+            "pathsentry_quality_outcomes",
+            "Results by the quality gate's outcome (clean, excluded: scored without some tissue, "
+            "not_evaluable) and main reason in words (out of focus, pen ink, no tissue, none)",
+            labels=["outcome", "reason"],
+        )
+        for (outcome, reason), count in sorted(quality.items()):
+            gate.add_metric([outcome, reason], count)
+        return [depth, by_state, export_gauge, failed, overdue_gauge, age, gate]
 
     def _free_space(self, storage: Path) -> list[Metric]:
         try:

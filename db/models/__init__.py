@@ -7,6 +7,7 @@ from db.models.cases import Case, Instance, Slide
 from db.models.enums import (
     ExportState,
     JobState,
+    QualityOutcome,
     ReviewDecision,
     Role,
     SlideState,
@@ -27,6 +28,7 @@ __all__ = [
     "Instance",
     "Job",
     "JobState",
+    "QualityOutcome",
     "Result",
     "ResultFile",
     "ResultFileKind",

@@ -21,6 +21,14 @@ class JobState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class QualityOutcome(enum.StrEnum):
+    """What the quality gate decided about a slide."""
+
+    CLEAN = "clean"  # all tissue analysed
+    EXCLUDED = "excluded"  # scored, with some tissue left out (the result warns)
+    NOT_EVALUABLE = "not_evaluable"  # too little evaluable tissue: no score
+
+
 class ExportState(enum.StrEnum):
     """Delivery of one result to one destination."""
 

@@ -41,6 +41,11 @@ class Result(Base):
     analysed_pixels: Mapped[int | None] = mapped_column(sa.BigInteger)
     inference_seconds: Mapped[float | None] = mapped_column(sa.Float)
     stats: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The quality gate: a QualityOutcome, the main defect in words ("out of focus", "no
+    # tissue"), and the picture of the defects over the thumbnail (None: the gate was off).
+    quality_outcome: Mapped[str | None] = mapped_column(sa.String)
+    quality_reason: Mapped[str | None] = mapped_column(sa.String)
+    qc_path: Mapped[str | None] = mapped_column(sa.String)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     job: Mapped["Job"] = relationship(back_populates="result")
@@ -60,6 +65,22 @@ class Result(Base):
     def has_thumbnail(self) -> bool:
         """Whether the pipeline wrote a thumbnail for the dashboard."""
         return self.thumbnail_path is not None
+
+    @property
+    def has_qc(self) -> bool:
+        """Whether the pipeline wrote the quality gate's picture of the defects."""
+        return self.qc_path is not None
+
+    @property
+    def quality_findings(self) -> list[str]:
+        """The defects the quality gate found, in words ("12% of the tissue out of focus")."""
+        return list((self.stats or {}).get("quality", {}).get("findings", []))
+
+    @property
+    def quality_warning(self) -> str | None:
+        """What a scored slide's reader must know about tissue left out (None: nothing)."""
+        warning = (self.stats or {}).get("quality", {}).get("warning")
+        return str(warning) if warning else None
 
     @property
     def has_heatmap(self) -> bool:

@@ -49,3 +49,5 @@ def local_coding_scheme() -> Dataset:
 NOT_EVALUABLE = CodedConcept("NOTEVAL", LOCAL_SCHEME, "Not evaluable by the AI")
 FAILED = CodedConcept.from_code(codes.DCM.Failed)
 COMMENT = CodedConcept.from_code(codes.DCM.Comment)
+# The quality gate's outcome on a scored slide, in words (DCM 111101 "Image Quality").
+IMAGE_QUALITY = CodedConcept.from_code(codes.DCM.ImageQuality)

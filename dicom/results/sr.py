@@ -39,10 +39,12 @@ REPORT_FILE = "sr.dcm"
 @dataclass(frozen=True)
 class SlideFindings:
     """What the engine found on one slide: the slide score (mean of the top-k pixel
-    probabilities) and the foci of the map, most suspicious first."""
+    probabilities), the foci of the map, most suspicious first, and the quality gate's outcome
+    in words ("all tissue analysed", or the tissue left out; None: the gate was off)."""
 
     score: float
     foci: Sequence[Focus] = field(default_factory=tuple)
+    quality: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.score <= 1:
@@ -118,7 +120,7 @@ def _report(
     groups: list[
         hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations
         | hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
-    ] = [slide_group(map_level, segmentations[0], findings.score, identity)]
+    ] = [slide_group(map_level, segmentations[0], findings.score, identity, findings.quality)]
     groups += [
         focus_group(map_level, focus, rank, identity)
         for rank, focus in enumerate(findings.foci, start=1)

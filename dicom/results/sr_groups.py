@@ -9,6 +9,7 @@ from pydicom.valuerep import DS
 from dicom.results.codes import (
     AREA,
     BENIGN,
+    IMAGE_QUALITY,
     MALIGNANT,
     MALIGNANT_NEOPLASM,
     MAXIMUM,
@@ -33,9 +34,11 @@ def slide_group(
     segmentation: Dataset,
     score: float,
     identity: ResultIdentity,
+    quality: str | None = None,
 ) -> hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations:
     """The slide score and finding, measured on the whole probability segment; the only group
-    that names the algorithm's parameters."""
+    that names the algorithm's parameters. `quality`: the quality gate's outcome in words, an
+    "Image Quality" text item (what the score leaves out)."""
     algorithm = identity.algorithm
     finding = MALIGNANT if score >= algorithm.threshold else BENIGN
     segment = hd.sr.ReferencedSegment(
@@ -51,7 +54,7 @@ def slide_group(
         derivation=MEAN,
         method=top_k_mean(algorithm.top_k),
     )
-    return hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
+    group = hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(
             uid=identity.uid("sr", "tracking", "slide"), identifier="Whole slide"
         ),
@@ -62,6 +65,15 @@ def slide_group(
         measurements=[rounded(probability, PROBABILITY_DECIMALS)],
         qualitative_evaluations=[hd.sr.QualitativeEvaluation(PATHOLOGY, finding)],
     )
+    if quality:
+        group[0].ContentSequence.append(
+            hd.sr.TextContentItem(
+                name=IMAGE_QUALITY,
+                value=quality,
+                relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+            )
+        )
+    return group
 
 
 def focus_group(

@@ -1,4 +1,5 @@
-"""The analysis of one slide: open it, infer, write SEG and SR and the dashboard pictures.
+"""The analysis of one slide: open it, infer, write SEG and SR and the dashboard pictures
+(thumbnail, heatmap and the quality gate's QC picture).
 
 `SlidePipeline` is the plain function the worker (or a Celery task) calls per job; it keeps one
 engine per device so that the model is loaded once, not per slide. Jobs on one device may run
@@ -31,15 +32,18 @@ from dicom.results.source_levels import level_index_of_map
 from dicom.results.sr import SlideFindings, write_report
 from dicom.slide import SlideError, WholeSlideImage
 from inference.engine import Engine
-from inference.errors import NoTissueError
+from inference.errors import NotEvaluableError, PoorQualityError
+from inference.quality import QualityParameters
 from inference.results import SlideInference
 from plugin.analysis.contract import (
     JobContext,
     JobFailedError,
     JobOutcome,
+    NotEvaluable,
     SlideFiles,
 )
 from plugin.analysis.overlay import render_heatmap
+from plugin.analysis.quality_outputs import report_words, scored_quality, unjudged_quality
 from plugin.analysis.unjudged import failed, not_evaluable, output_folder
 
 log = logging.getLogger(__name__)
@@ -70,11 +74,12 @@ class SlidePipeline:
                 with self._turn(context):
                     progress = _Scaled(context, _OPENED, _INFERRED)
                     inference = engine.run(slide, progress=progress, plan=plan)
-        except NoTissueError as error:
+        except NotEvaluableError as error:
             log.info("job %d: not evaluable (%s)", context.job_id, error)
-            return not_evaluable(
+            outcome = not_evaluable(
                 folder, levels, engine, context.content_key, str(error), self._settings
             )
+            return _with_quality(outcome, error, display_transform(levels[0]))
         except SlideError as error:
             raise JobFailedError(str(error)) from error
         context.progress(_INFERRED, "writing results")
@@ -121,7 +126,9 @@ class SlidePipeline:
         with self._lock:
             if device not in self._engines:
                 self._engines[device] = Engine.from_settings(
-                    self._settings.inference, device=device
+                    self._settings.inference,
+                    device=device,
+                    quality=QualityParameters.from_settings(self._settings.quality),
                 )
             return self._engines[device]
 
@@ -161,11 +168,14 @@ def write_outputs(
     )
     map_level = levels[level_index_of_map(levels, probabilities.shape)]
     foci = find_foci(probabilities, algorithm.threshold, settings.results.max_foci)
-    findings = SlideFindings(score=_probability(inference.score), foci=foci)
+    turn = display_transform(levels[0])
+    quality = scored_quality(inference.quality, out, turn)
+    score = _probability(inference.score)
+    findings = SlideFindings(score=score, foci=foci, quality=report_words(quality))
     report = write_report(out, map_level, segmentations, findings, identity, now)
     annotations = write_focus_annotations(out, map_level, foci, identity, now)
     thumbnail, heatmap = out / "thumbnail.png", out / "heatmap.png"
-    _save_pictures(inference, thumbnail, heatmap, display_transform(levels[0]))
+    _save_pictures(inference, thumbnail, heatmap, turn)
     statistics = inference.statistics
     return ResultValues(
         score=findings.score,
@@ -182,6 +192,7 @@ def write_outputs(
         analysed_pixels=statistics.analysed_pixels,
         inference_seconds=statistics.timings.total_s,
         stats=dataclasses.asdict(statistics),
+        quality=quality,
     )
 
 
@@ -197,6 +208,24 @@ def algorithm_of(inference: SlideInference, settings: Settings) -> Algorithm:
         top_k=settings.inference.top_k,
         threshold=settings.triage.threshold,
     )
+
+
+def _with_quality(
+    outcome: NotEvaluable, error: NotEvaluableError, turn: DisplayTransform
+) -> NotEvaluable:
+    """The not-evaluable outcome with the gate's verdict, and (when the gate found defects)
+    the thumbnail and the QC picture next to its report, for the case page."""
+    if outcome.report is None:
+        return outcome
+    folder = outcome.report.report.path.parent
+    quality = unjudged_quality(error, folder, turn)
+    thumbnail = None
+    if isinstance(error, PoorQualityError):
+        thumbnail = folder / "thumbnail.png"
+        image = error.quality.tissue.thumbnail.image
+        Image.fromarray(turn.apply(image)).save(thumbnail, optimize=True)
+    report = dataclasses.replace(outcome.report, quality=quality, thumbnail_path=thumbnail)
+    return dataclasses.replace(outcome, report=report)
 
 
 def _save_pictures(

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from config import InferenceSettings, Settings
 from inference.aggregation import aggregator
 from inference.engine import Engine
+from inference.quality import QualityParameters
 from plugin.analysis.allocator import keep_freed_memory
 from plugin.tools.evaluation_report import write_report
 from plugin.tools.evaluation_set import PERIODS, LabelledSlide, read_evaluation_set
@@ -95,7 +96,8 @@ def evaluate(
     folder = out or Path("out") / f"evaluation-{labels.stem}"
     engine = None
     if any(row.score is None for row in rows):
-        engine = Engine.from_settings(_inference(settings.inference, weights, device))
+        gate = QualityParameters.from_settings(settings.quality)
+        engine = Engine.from_settings(_inference(settings.inference, weights, device), quality=gate)
     outcomes = _score(rows, engine, score or f"top-{settings.inference.top_k}", plan, as_json)
     summary = summarise(outcomes, plan)
     summary |= {"score": score or f"top-{settings.inference.top_k}", "model": _model(engine)}

@@ -12,7 +12,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from config import InferenceSettings, Settings
 from dicom.slide import WholeSlideImage
 from inference.engine import Engine
-from inference.errors import NoTissueError
+from inference.errors import NotEvaluableError
+from inference.gate import warning
+from inference.quality import QualityParameters
 from inference.results import SlideInference
 from plugin.analysis.allocator import keep_freed_memory
 from plugin.analysis.overlay import render_overlay
@@ -39,11 +41,13 @@ def infer(
     keep_freed_memory()
     inference = _with_overrides(settings.inference, weights=weights, device=device)
     folder = (out or Path("out") / slide_dir.resolve().name).resolve()
-    engine = Engine.from_settings(inference)
+    engine = Engine.from_settings(
+        inference, quality=QualityParameters.from_settings(settings.quality)
+    )
     with WholeSlideImage.open(slide_dir) as slide:
         try:
             result = _run(engine, slide)
-        except NoTissueError as error:
+        except NotEvaluableError as error:
             summary: dict[str, Any] = {"slide": str(slide_dir), "evaluable": False}
             _report({**summary, "score": None, "reason": str(error)}, as_json)
             return
@@ -92,6 +96,10 @@ def _summary(slide_dir: Path, result: SlideInference, paths: dict[str, str]) -> 
         "tissue_pixels": statistics.tissue_pixels,
         "tiles": statistics.tiles,
         "tiles_total": statistics.tiles_total,
+        # The quality gate (null when off): each defect with its share, and what was left out.
+        "quality": None
+        if result.quality is None
+        else {"findings": result.quality.findings(), "warning": warning(result.quality)},
         "analysis": {
             "level": statistics.analysis_level,
             "spacing_um": statistics.analysis_spacing_um,
@@ -114,6 +122,7 @@ def _summary(slide_dir: Path, result: SlideInference, paths: dict[str, str]) -> 
         "timings_s": {
             "planning": timings.planning_s,
             "tissue": timings.tissue_s,
+            "quality": timings.quality_s,
             "inference": timings.inference_s,
             "merge": timings.merge_s,
             "total": timings.total_s,

@@ -14,7 +14,7 @@ from config import PathSentryError
 from dicom.slide import SlideError, WholeSlideImage
 from inference.aggregation import SlideScore
 from inference.engine import Engine
-from inference.errors import InferenceError, NoTissueError
+from inference.errors import InferenceError, NotEvaluableError
 from inference.evaluation import MapAgreement, map_agreement
 from plugin.tools.evaluation_set import LabelledSlide
 
@@ -84,7 +84,7 @@ def _run(
     try:
         with WholeSlideImage.open(row.slide) as slide:
             result = engine.run(slide)
-    except NoTissueError as error:
+    except NotEvaluableError as error:
         return SlideOutcome(row, None, str(error))
     except (SlideError, InferenceError) as error:
         log.warning("slide %s could not be analysed: %s", row.slide.name, error)

@@ -14,6 +14,14 @@ class FailureAdvice:
 
 _RULES: tuple[tuple[str, FailureAdvice], ...] = (
     (
+        r"% evaluable, at least",
+        FailureAdvice(
+            "Too much of the tissue failed the quality checks for the AI to judge the slide.",
+            "Look at the slide yourself; re-scan it (refocus, clean the glass, remove pen "
+            "marks) to have it analysed.",
+        ),
+    ),
+    (
         r"no pyramid level|magnification|finer \(finest",
         FailureAdvice(
             "The slide was scanned at too low a magnification for the analysis.",

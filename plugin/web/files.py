@@ -1,4 +1,5 @@
-"""Serving a result's files (thumbnail, heatmap, SEG, SR), only from inside the data directory."""
+"""Serving a result's files (thumbnail, heatmap, QC picture, SEG, SR), only from inside the data
+directory."""
 
 import enum
 from pathlib import Path
@@ -15,6 +16,7 @@ class OutputKind(enum.StrEnum):
 
     THUMBNAIL = "thumbnail"
     HEATMAP = "heatmap"
+    QC = "qc"
     SEG = "seg"
     SR = "sr"
 
@@ -29,6 +31,7 @@ def output_file(settings: Settings, result: Result, kind: OutputKind) -> FileRes
     stored = {
         OutputKind.THUMBNAIL: result.thumbnail_path,
         OutputKind.HEATMAP: result.heatmap_path,
+        OutputKind.QC: result.qc_path,
         OutputKind.SEG: result.seg_path,
         OutputKind.SR: result.sr_path,
     }[kind]

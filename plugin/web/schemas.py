@@ -82,6 +82,24 @@ class ResultPublic(Public):
     created_at: datetime
     has_thumbnail: bool
     has_heatmap: bool
+    has_qc: bool = Field(
+        description="the quality gate's picture of the defects exists (files/qc, over the "
+        "thumbnail)"
+    )
+    quality_outcome: str | None = Field(
+        description="the quality gate: clean (all tissue analysed), excluded (scored without "
+        "the tissue it left out), not_evaluable (no score); null when the gate was off"
+    )
+    quality_reason: str | None = Field(
+        description="the main defect in words ('out of focus', 'pen ink', 'no tissue')"
+    )
+    quality_findings: list[str] = Field(
+        description="each defect the gate found, with its share of the tissue "
+        "('12% of the tissue out of focus')"
+    )
+    quality_warning: str | None = Field(
+        description="what the score leaves out ('12% of the tissue out of focus, not analysed')"
+    )
     exports: list[ExportPublic]
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from config import InferenceSettings, ResultsSettings, Settings
+from config import InferenceSettings, QualitySettings, ResultsSettings, Settings
 from config.output_settings import output_settings, settings_digest
 
 MARKED_INFERENCE = {
@@ -16,17 +16,39 @@ MARKED_INFERENCE = {
 }
 # What the results' files hold: the floor under the SEG, the foci and whether a BINARY SEG is.
 MARKED_RESULTS = {"probability_floor": 0.2, "max_foci": 3, "binary_segmentation": True}
+# The quality gate decides which tissue is scored and whether a slide is judged at all.
+MARKED_QUALITY = {
+    "enabled": False,
+    "min_evaluable_fraction": 0.5,
+    "focus_spacing_um": 2.0,
+    "focus_block_um": 256.0,
+    "min_sharpness": 0.3,
+    "pen_green_red": 0.1,
+    "pen_blue_red": 0.3,
+    "pen_black_density": 0.4,
+    "fold_density_ratio": 1.8,
+    "fold_nuclear_ratio": 3.0,
+    "bubble_min_radius_um": 200.0,
+    "bubble_max_radius_um": 1000.0,
+    "bubble_rim_contrast": 8.0,
+    "bubble_brightening": 20.0,
+    "min_defect_area_mm2": 0.05,
+}
 
 
 def _changed(section: str, key: str, value: object) -> Settings:
     if section == "inference":
         return Settings(inference=InferenceSettings(**{key: value}))
+    if section == "quality":
+        return Settings(quality=QualitySettings(**{key: value}))
     return Settings(results=ResultsSettings(**{key: value}))
 
 
-MARKED = [("inference", key, value) for key, value in sorted(MARKED_INFERENCE.items())] + [
-    ("results", key, value) for key, value in sorted(MARKED_RESULTS.items())
-]
+MARKED = (
+    [("inference", key, value) for key, value in sorted(MARKED_INFERENCE.items())]
+    + [("results", key, value) for key, value in sorted(MARKED_RESULTS.items())]
+    + [("quality", key, value) for key, value in sorted(MARKED_QUALITY.items())]
+)
 
 
 def test_the_marked_fields_are_the_output_settings() -> None:

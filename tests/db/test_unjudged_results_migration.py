@@ -36,7 +36,7 @@ def _scores(url: str) -> list[float | None]:
 
 
 def test_results_without_score_are_kept_and_dropped_on_downgrade(empty_url: str) -> None:
-    assert upgrade(empty_url) == head_revision() == "0005"
+    assert upgrade(empty_url) == head_revision()
     database = connect(empty_url)
     try:
         with database.session() as session, session.begin():
@@ -61,7 +61,7 @@ def test_results_without_score_are_kept_and_dropped_on_downgrade(empty_url: str)
         engine.dispose()
     assert (scores, exports) == ([0.7], 1)
     assert not nullable["score"] and not nullable["seg_path"]
-    assert upgrade(empty_url) == "0005"
+    assert upgrade(empty_url, "0005") == "0005"
     assert _scores(empty_url) == [0.7]
     assert _counts(empty_url) == (1, 2)  # the scored result's export and files survive
 

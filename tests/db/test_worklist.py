@@ -223,3 +223,9 @@ def test_ties_among_suspicious_cases_go_to_the_one_waiting_longest(database: Dat
         timedelta(hours=2, minutes=30),
         timedelta(hours=2, minutes=10),
     ]
+
+
+def test_a_slide_the_quality_gate_refused_puts_its_case_with_those_that_need_a_person() -> None:
+    statuses = [SlideStatus.DONE, SlideStatus.NOT_EVALUABLE]
+    assert case_status(statuses) is CaseStatus.ATTENTION
+    assert priority_of(False, case_status(statuses)) is Priority.ATTENTION

@@ -7,6 +7,7 @@ from torch import nn
 from inference.engine import Engine, EngineOptions
 from inference.memory_source import ArraySource
 from inference.model import DeepLabV3, LoadedModel, ModelConfig, build_model
+from inference.quality import QualityParameters
 from inference.results import SlideInference
 from inference.tissue import TissueParameters
 
@@ -63,6 +64,8 @@ def options(**overrides: object) -> EngineOptions:
         "map_spacing_um": 4 * SPACING,
         # These slides are a fraction of a millimetre: clean at the scale of their pixels.
         "tissue": TissueParameters(opening_um=2.0, closing_um=4.0, min_area_mm2=1e-4),
+        # The engine's own tests; tests/inference/test_engine_quality.py turns the gate on.
+        "quality": QualityParameters(enabled=False),
     }
     values.update(overrides)
     return EngineOptions(**values)  # type: ignore[arg-type]

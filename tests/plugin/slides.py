@@ -1,15 +1,18 @@
 """Real slides and a real (tiny, untrained) model for tests of the service's composition."""
 
+import math
 from pathlib import Path
 
 import numpy as np
 import torch
 from pydicom import dcmread
+from scipy import ndimage
 
 from config import InferenceSettings, Settings, StorageSettings
 from db.models import ImageType
 from dicom.wsi import PyramidSpec, synthetic_identity, write_pyramid
 from inference.model import ModelConfig, build_model, save_weights
+from inference.synthetic import SlideKind, make_layout, render_region
 from plugin.analysis.contract import JobContext, SlideFiles, StoredInstance
 from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
@@ -20,6 +23,30 @@ def small_slide(out: Path, kind: str = "malignant", seed: int = 1) -> Path:
         kind=kind, seed=seed, width_um=700, height_um=550, tile_size=256, case="TEST"
     )
     write_synthetic_slide(out, request)
+    return out
+
+
+def blurred_slide(out: Path, sigma_um: float, left_only: bool = False, seed: int = 1) -> Path:
+    """The benign small slide out of focus (a Gaussian point spread of `sigma_um`), all of it or
+    its left half only (in stored pixels)."""
+    request = SyntheticSlideRequest(kind="benign", seed=seed, width_um=700, height_um=550)
+    spacing = request.spacing_um
+    columns, rows = math.ceil(700 / spacing), math.ceil(550 / spacing)
+    layout = make_layout(SlideKind(request.kind), seed, 700, 550)
+    image = render_region(layout, spacing, 0, 0, columns, rows)
+    planes = [ndimage.gaussian_filter(image[..., c], sigma_um / spacing) for c in range(3)]
+    blurred = np.stack(planes, axis=-1)
+    if left_only:
+        blurred[:, columns // 2 :] = image[:, columns // 2 :]
+
+    def render(x: int, y: int, width: int, height: int) -> np.ndarray:
+        region = np.full((height, width, 3), 255, dtype=np.uint8)
+        inside = blurred[y : y + height, x : x + width]
+        region[: inside.shape[0], : inside.shape[1]] = inside
+        return region
+
+    spec = PyramidSpec(columns, rows, spacing_um=spacing, tile_size=256)
+    write_pyramid(out, render, spec, synthetic_identity(seed + 500, "BLUR", "benign"))
     return out
 
 

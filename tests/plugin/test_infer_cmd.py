@@ -56,6 +56,8 @@ def test_infer_prints_one_json_object_and_writes_the_map(
     assert summary["map"]["level"] == 4  # 8 um/px: the level nearest map_spacing_um
     assert summary["model"]["name"] == "tiny" and len(summary["model"]["sha256"]) == 64
     assert set(summary["timings_s"]) >= {"tissue", "inference", "total", "reading", "starved"}
+    assert summary["timings_s"]["quality"] > 0  # the quality gate ran (settings' default)
+    assert set(summary["quality"]) == {"findings", "warning"}
     assert summary["timings_s"]["reading"] > 0 and summary["timings_s"]["starved"] >= 0
     probability_map = np.load(summary["paths"]["map"])
     assert probability_map.shape == (1200 // 16, 1500 // 16)

@@ -13,6 +13,7 @@ from config import Settings
 from db.exports import summarise
 from db.models import ExportState, ReviewDecision
 from db.worklist import SlideStatus, WorklistSlide
+from plugin.analysis.quality_outputs import defect_colours
 from plugin.web.failure_advice import failure_advice
 from plugin.web.pacs_viewer import viewer_url
 from plugin.web.viewer_assets import CLIENT_URL, VIEWER_URL, viewer_bundle
@@ -70,6 +71,7 @@ def template_environment(settings: Settings) -> jinja2.Environment:
         viewer_url=functools.partial(viewer_url, settings.web.viewer_url_template),
         slide_viewer=viewer_bundle(settings),
         failure_advice=failure_advice,
+        defect_colours=defect_colours(),
         slide_viewer_urls={"viewer": VIEWER_URL, "client": CLIENT_URL},
     )
     return environment

@@ -1,4 +1,4 @@
-// PathSentry dashboard: refresh the worklist rows, open cases, switch the heatmap overlay.
+// PathSentry dashboard: refresh the worklist rows, open cases, switch the heatmap and QC overlays.
 "use strict";
 
 function refreshWorklist(body) {
@@ -75,6 +75,34 @@ function heatmapControls() {
   });
 }
 
+function setQualityLayer(figure, on) {
+  figure.classList.toggle("qc-on", on);
+  const box = figure.parentElement.querySelector(".qc-toggle");
+  if (box) {
+    box.checked = on;
+  }
+}
+
+function qualityControls() {
+  document.querySelectorAll(".qc-toggle").forEach((box) => {
+    const figure = box.closest(".viewer").querySelector("figure.overlay");
+    box.addEventListener("change", () => setQualityLayer(figure, box.checked));
+  });
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest(
+      "input:not([type=checkbox]):not([type=range]), textarea, select",
+    );
+    if (event.key.toLowerCase() !== "q" || typing || event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    const figures = [...document.querySelectorAll(".viewer figure.overlay")].filter(
+      (figure) => figure.querySelector("img.qc"),
+    );
+    const on = !figures.every((figure) => figure.classList.contains("qc-on"));
+    figures.forEach((figure) => setQualityLayer(figure, on));
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const rows = document.getElementById("worklist-rows");
   if (rows) {
@@ -82,4 +110,5 @@ document.addEventListener("DOMContentLoaded", () => {
     openCaseOnRowClick(rows);
   }
   heatmapControls();
+  qualityControls();
 });

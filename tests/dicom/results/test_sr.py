@@ -280,3 +280,24 @@ def test_a_report_without_regions_is_valid(
     ).path
     assert read_report(path).get_planar_roi_measurement_groups() == []
     assert_dciodvfy_clean(path)
+
+
+def test_the_quality_gate_outcome_is_an_image_quality_item(
+    tmp_path: Path, source: SourceSlide, result: WrittenResult
+) -> None:
+    warning = "12% of the tissue out of focus, not analysed"
+    findings = SlideFindings(0.2, quality=warning)
+    path = write_report(
+        tmp_path, source.map_level, result.segmentations, findings, result.identity, ANALYSIS_TIME
+    ).path
+    group = dcmread(path).ContentSequence[-1].ContentSequence[-1]
+    items = [
+        item
+        for item in group.ContentSequence
+        if item.ValueType == "TEXT" and item.ConceptNameCodeSequence[0].CodeValue == "111101"
+    ]
+    assert [item.TextValue for item in items] == [warning]
+    assert items[0].ConceptNameCodeSequence[0].CodeMeaning == "Image Quality"
+    assert_dciodvfy_clean(path)
+    # Without the gate there is nothing to state.
+    assert "111101" not in str(dcmread(result.sr_path).ContentSequence)

@@ -77,3 +77,14 @@ def test_parameters_appear_once_and_every_focus_reads_as_a_focus(
 def test_the_lesion_report_renders_its_own_score(lesions: LesionResult) -> None:
     text = rendered_text(lesions.sr_path)
     assert f"Probability of cancer:\n{lesions.findings.score:.3f} 1" in text
+
+
+def test_the_quality_gate_outcome_reads_as_a_sentence(
+    tmp_path: Path, source: SourceSlide, result: WrittenResult
+) -> None:
+    findings = SlideFindings(0.2, quality="12% of the tissue out of focus, not analysed")
+    path = write_report(
+        tmp_path, source.map_level, result.segmentations, findings, result.identity, ANALYSIS_TIME
+    ).path
+    text = rendered_text(path)
+    assert "Image Quality:\n12% of the tissue out of focus, not analysed" in text

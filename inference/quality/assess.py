@@ -1,0 +1,67 @@
+"""The quality gate: every check on the slide's tissue, as one QualityMap."""
+
+import numpy as np
+
+from inference.quality.bubbles import bubble_mask
+from inference.quality.colour import optical_density
+from inference.quality.focus import blurred_blocks
+from inference.quality.folds import fold_mask
+from inference.quality.ink import ink_mask
+from inference.quality.outcome import Defect, QualityMap
+from inference.quality.parameters import QualityParameters
+from inference.source import RegionSource
+from inference.tissue import TissueMask, component_labels
+
+
+def assess_quality(
+    source: RegionSource, tissue: TissueMask, parameters: QualityParameters
+) -> QualityMap:
+    """Where the tissue of `source` is unfit for judging, and why (none when disabled)."""
+    if not parameters.enabled:
+        nothing = np.zeros_like(tissue.mask)
+        return QualityMap(tissue, {defect: nothing for defect in Defect})
+    density = optical_density(tissue)
+    found = {
+        Defect.BLUR: blur_mask(source, tissue, parameters),
+        Defect.PEN: ink_mask(
+            density, parameters.pen_green_red, parameters.pen_blue_red, parameters.pen_black_density
+        ),
+        Defect.BUBBLE: bubble_mask(
+            tissue,
+            (parameters.bubble_min_radius_um, parameters.bubble_max_radius_um),
+            parameters.bubble_rim_contrast,
+            parameters.bubble_brightening,
+        ),
+    }
+    # Ink darkens and flattens what it covers: that is ink, not a fold or a focus fault.
+    found[Defect.FOLD] = fold_mask(
+        density, tissue.mask, parameters.fold_density_ratio, parameters.fold_nuclear_ratio
+    )
+    found[Defect.BLUR] &= ~found[Defect.PEN]
+    found[Defect.FOLD] &= ~found[Defect.PEN]
+    return QualityMap(
+        tissue, {defect: _cleaned(mask, tissue, parameters) for defect, mask in found.items()}
+    )
+
+
+def blur_mask(
+    source: RegionSource, tissue: TissueMask, parameters: QualityParameters
+) -> np.ndarray:
+    """Out-of-focus tissue on the thumbnail grid."""
+    block = max(1, round(parameters.focus_block_um / tissue.spacing_um))
+    blocks = blurred_blocks(
+        source, tissue, block, parameters.min_sharpness, parameters.focus_spacing_um
+    )
+    height, width = tissue.mask.shape
+    mask = np.repeat(np.repeat(blocks, block, axis=0), block, axis=1)[:height, :width]
+    return np.asarray(mask & tissue.mask, dtype=bool)
+
+
+def _cleaned(mask: np.ndarray, tissue: TissueMask, parameters: QualityParameters) -> np.ndarray:
+    """The defect on tissue, without patches smaller than the minimum defect area."""
+    on_tissue = mask & tissue.mask
+    labels = component_labels(on_tissue)
+    sizes = np.bincount(labels.ravel())
+    keep = sizes * (tissue.spacing_um / 1000) ** 2 >= parameters.min_defect_area_mm2
+    keep[0] = False
+    return np.asarray(keep[labels], dtype=bool)

@@ -1,0 +1,90 @@
+"""Air bubbles on the thumbnail: a thin dark rim that closes into a circle, paler inside.
+
+Tissue is full of short dark lines (epithelium between lumens), but in every direction and
+at every place; a bubble's rim is one line that keeps the same distance from a centre. So
+a ring filter (the mean line strength along a circle, minus that just inside and outside
+it) answers most strongly at a bubble's centre and radius. Air also lets more light
+through than mounting medium: the disc inside must be brighter than the ring outside.
+"""
+
+import math
+
+import numpy as np
+from scipy import signal
+
+from inference.tissue import TissueMask, grey_levels
+
+# Line strength (grey levels darker than both sides) is capped here, so that a few very
+# dark lines of tissue cannot make a ring on their own.
+_LINE_CAP = 30.0
+_DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
+# Radii tried grow by this factor.
+_RADIUS_STEP = 1.15
+
+
+def bubble_mask(
+    tissue: TissueMask,
+    radii_um: tuple[float, float],
+    rim_contrast: float,
+    brightening: float,
+) -> np.ndarray:
+    """Inside the bubbles (radius within `radii_um`) found on the thumbnail."""
+    grey = grey_levels(tissue.thumbnail.image).astype(np.float32)
+    lines = line_strength(grey)
+    found = np.zeros(tissue.mask.shape, dtype=bool)
+    grid = np.indices(found.shape)
+    rows, cols = grid[0], grid[1]
+    for radius in _radii(radii_um[0] / tissue.spacing_um, radii_um[1] / tissue.spacing_um):
+        rim = _ring_score(lines, radius) > rim_contrast
+        if rim.any():
+            centres = rim & (_brightening(grey, radius) > brightening)
+            for y, x in zip(*np.nonzero(centres), strict=True):
+                found |= (rows - y) ** 2 + (cols - x) ** 2 <= radius**2
+    return found
+
+
+def line_strength(grey: np.ndarray) -> np.ndarray:
+    """How much darker each pixel is than both its neighbours across a line, at best."""
+    height, width = grey.shape
+    padded = np.pad(grey, 2, mode="edge")
+    best = np.zeros_like(grey)
+    for distance in (1, 2):
+        for dy, dx in _DIRECTIONS:
+            top, left = 2 + dy * distance, 2 + dx * distance
+            ahead = padded[top : top + height, left : left + width]
+            top, left = 2 - dy * distance, 2 - dx * distance
+            behind = padded[top : top + height, left : left + width]
+            np.maximum(best, np.minimum(ahead, behind) - grey, out=best)
+    return np.asarray(np.minimum(best, _LINE_CAP))
+
+
+def _radii(smallest: float, largest: float) -> list[float]:
+    radii, radius = [], max(3.0, smallest)
+    while radius <= largest:
+        radii.append(radius)
+        radius *= _RADIUS_STEP
+    return radii
+
+
+def _ring_score(lines: np.ndarray, radius: float) -> np.ndarray:
+    """Mean line strength on the circle of `radius` around each pixel, minus just off it."""
+    reach = math.ceil(radius + 4)
+    yy, xx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
+    distance = np.hypot(yy, xx)
+    ring = (np.abs(distance - radius) <= 0.75).astype(np.float32)
+    beside = ((np.abs(distance - radius) >= 2) & (np.abs(distance - radius) <= 4)).astype(
+        np.float32
+    )
+    kernel = ring / ring.sum() - beside / beside.sum()
+    return np.asarray(signal.fftconvolve(lines, kernel, mode="same"))
+
+
+def _brightening(grey: np.ndarray, radius: float) -> np.ndarray:
+    """Mean grey level inside the circle of `radius` minus that of a band just outside it."""
+    reach = math.ceil(radius + 6)
+    yy, xx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
+    distance = np.hypot(yy, xx)
+    inside = (distance <= radius - 2).astype(np.float32)
+    outside = ((distance >= radius + 2) & (distance <= radius + 6)).astype(np.float32)
+    kernel = inside / inside.sum() - outside / outside.sum()
+    return np.asarray(signal.fftconvolve(grey, kernel, mode="same"))

@@ -1,0 +1,42 @@
+"""The quality gate's thresholds (settings section `[quality]`; defaults measured, see there)."""
+
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+
+class QualitySection(Protocol):
+    """What the settings' `[quality]` section offers (config.settings.QualitySettings)."""
+
+    def model_dump(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class QualityParameters:
+    """Thresholds of each check; sizes in micrometres so that they hold at any pixel spacing."""
+
+    enabled: bool = True
+    min_evaluable_fraction: float = 0.7
+    focus_spacing_um: float = 1.0
+    focus_block_um: float = 128.0
+    min_sharpness: float = 0.4
+    pen_green_red: float = 0.05
+    pen_blue_red: float = 0.2
+    pen_black_density: float = 0.3
+    fold_density_ratio: float = 1.4
+    fold_nuclear_ratio: float = 2.5
+    bubble_min_radius_um: float = 150.0
+    bubble_max_radius_um: float = 1500.0
+    bubble_rim_contrast: float = 6.0
+    bubble_brightening: float = 10.0
+    min_defect_area_mm2: float = 0.02
+
+    @classmethod
+    def from_settings(cls, section: QualitySection) -> "QualityParameters":
+        """The parameters of a `[quality]` settings section (same keys)."""
+        values = section.model_dump()
+        names = {field.name for field in fields(cls)}
+        if set(values) != names:
+            raise ValueError(
+                f"the [quality] settings hold {sorted(values)}, the gate needs {sorted(names)}"
+            )
+        return cls(**values)

@@ -81,8 +81,8 @@ def test_outputs_move_into_typed_rows_and_back(empty_url: str, tmp_path: Path) -
             session.execute(sa.insert(table).values(columns))
         assert upgrade(empty_url, REVISION) == REVISION
         with database.session() as session:
-            result = session.scalars(sa.select(Result)).one()
-            assert result.stats == {"top_k": 1000}
+            # Only the columns of this revision (later ones add more to the model).
+            assert session.scalars(sa.select(Result.stats)).one() == {"top_k": 1000}
             rows = [
                 (row.position, row.kind, row.path, row.sop_class_uid, row.sop_instance_uid)
                 for row in session.scalars(sa.select(ResultFile).order_by(ResultFile.position))

@@ -9,12 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from config import ExportSettings, JobSettings, Settings, StorageSettings
-from config.settings import FolderDestination
+from config.settings import DbSettings, FolderDestination
 from db import jobs
 from db.models import Export, ExportState, JobState
 from db.session import Database, connect
 from db.signals import Ready
-from plugin.export.loop import ExportService
+from plugin.roles import Role
+from plugin.service import start_service
 from plugin.wakeup import Listener, Wakeup
 from tests.db.factories import add_case, add_job, add_slide
 from tests.plugin.conftest import Analysed
@@ -94,25 +95,24 @@ def test_the_listener_reconnects_after_its_connection_is_killed(
     assert job_bell.wait(PROMPTLY_S)
 
 
-def test_a_result_recorded_by_another_process_wakes_an_idle_exporter(
-    wakeup: tuple[Wakeup, Listener],
-    database: Database,
-    other: Database,
-    analysed: Analysed,
-    tmp_path: Path,
+def test_a_result_recorded_by_another_process_wakes_the_export_role(
+    database: Database, database_url: str, other: Database, analysed: Analysed, tmp_path: Path
 ) -> None:
     share = tmp_path / "share"
     share.mkdir()
     settings = Settings(
+        db=DbSettings(url=database_url),
         storage=StorageSettings(data_dir=tmp_path),
         export=ExportSettings(
             destinations=[FolderDestination(kind="folder", name="share", path=share)]
         ),
         jobs=JobSettings(poll_interval_s=POLL_S),
     )
-    service = ExportService(database, settings, wakeup=wakeup[0])
-    service.start(take_over_claimed=False)
+    service = start_service(settings, roles=frozenset({Role.EXPORT}), database=database)
     try:
+        listener = service.listener
+        assert listener is not None
+        _wait_for(lambda: listener.notifications is not None, "listening")
         threading.Event().wait(0.5)  # the exporter found nothing and waits for its poll
         with other.session() as session:  # as a Celery worker records its result
             job = add_job(session, add_slide(session, add_case(session)), JobState.RUNNING)
@@ -129,3 +129,4 @@ def test_a_result_recorded_by_another_process_wakes_an_idle_exporter(
         _wait_for(delivered, "the delivery")
     finally:
         service.stop(10)
+    assert not listener.alive

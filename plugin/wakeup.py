@@ -116,10 +116,13 @@ class Listener:
     def _loop(self) -> None:
         lost = False
         while not self._stopping.is_set():
+            opened = self.connections
             try:
                 self._listen(ring_first=lost)
             except ListenError as error:
-                log.warning("cross-process wake-ups paused (polls continue): %s", error)
+                # Once per outage: while the database stays down each retry fails the same way.
+                level = logging.WARNING if self.connections > opened or not lost else logging.DEBUG
+                log.log(level, "cross-process wake-ups paused (polls continue): %s", error)
             except Exception:  # a thread boundary: log it and keep listening
                 log.exception("cross-process wake-ups failed unexpectedly; listening again")
             lost = True

@@ -94,7 +94,8 @@ class Listener:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.connections = 0  # LISTEN connections opened so far (a reconnect adds one)
-        self.notifications: Notifications | None = None  # the current one, while listening
+        # The current connection, once it listens (and, after a reconnect, has rung every bell).
+        self.notifications: Notifications | None = None
 
     def start(self) -> None:
         """Start listening on a thread of its own."""
@@ -131,11 +132,11 @@ class Listener:
     def _listen(self, *, ring_first: bool) -> None:
         notifications = Notifications(self._database)
         self.connections += 1
-        self.notifications = notifications
         try:
             if ring_first:
                 log.info("cross-process wake-ups resumed")
                 self._wakeup.ring_all()
+            self.notifications = notifications
             while not self._stopping.is_set():
                 for ready in notifications.wait(LISTEN_WAIT_S):
                     self._wakeup.ring(ready)

@@ -12,14 +12,17 @@ LISTEN connection per process, reconnected after a database outage.
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from db import signals
 from db.errors import ListenError
-from db.notifications import Notifications
 from db.session import Database
+
+if TYPE_CHECKING:
+    from db.notifications import Notifications
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +133,9 @@ class Listener:
             self._stopping.wait(self._retry_s)
 
     def _listen(self, *, ring_first: bool) -> None:
+        # Imported here: psycopg is the optional `postgres` extra, absent from SQLite installs.
+        from db.notifications import Notifications
+
         notifications = Notifications(self._database)
         self.connections += 1
         try:

@@ -31,3 +31,7 @@ class LeaseLostError(DatabaseError):
 
 class TokenError(DatabaseError):
     """A token cannot be created as asked (name taken, secret too short)."""
+
+
+class ListenError(DatabaseError):
+    """The connection that LISTENs for other processes' notifications failed (or was lost)."""

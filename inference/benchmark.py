@@ -15,6 +15,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median_low
 
 import torch
 
@@ -23,7 +24,7 @@ from inference.devices import device_name, precision_name
 from inference.engine import Engine, EngineOptions
 from inference.model import LoadedModel, forward_flops
 from inference.reading import announce_reads
-from inference.results import SlideInference
+from inference.results import SlideInference, StageTimings
 from inference.source import RegionSource
 
 # Dense bfloat16/float16 tensor-core peaks (TFLOP/s) from the vendors' data sheets (half the
@@ -68,6 +69,19 @@ class ReadingFigures:
 
 
 @dataclass(frozen=True)
+class TimedPair:
+    """The bare model, then the engine, on the same tiles, timed back to back."""
+
+    engine_s: float
+    model_s: float
+    timings: StageTimings  # the engine run's stages
+
+    @property
+    def efficiency(self) -> float:
+        return self.model_s / self.engine_s
+
+
+@dataclass(frozen=True)
 class BenchResult:
     """Figures of one benchmark (JSON-ready)."""
 
@@ -92,7 +106,12 @@ class BenchResult:
     model_seconds: float
     engine_tiles_per_s: float
     model_tiles_per_s: float
+    # Bare model / engine seconds of the median pair (the lower middle one for an even count;
+    # each pair is timed back to back: on shared cores, a ratio of two runs minutes apart
+    # measures the neighbours' load as much as the engine). Every pair's in `efficiencies`;
+    # the times below (engine, model, stages) are the median pair's.
     efficiency: float
+    efficiencies: tuple[float, ...]
     tissue_megapixels_per_s: float
     seconds_per_gigapixel: float
     engine_tflops: float
@@ -103,6 +122,9 @@ class BenchResult:
     starved_s: float
     # 1 - starved / engine seconds: the share of the run the model was not waiting for tiles.
     fed_fraction: float
+    # The model's inference stage while fed (its starved time left out) / the bare model: above
+    # 1 by what the readers' competition for the cores (and the per-batch merging) cost it.
+    fed_slowdown: float
     reading_megapixels_per_core_s: float
     reading_tiles_per_core_s: float
     cores_per_h100: float
@@ -168,15 +190,13 @@ def _measure(plan: BenchPlan, source: RegionSource, source_name: str) -> BenchRe
     engine.warm_up()
     reading = measure_reading(engine, source)  # also warms the files' pages
     result = engine.run(source)  # warm: allocator, pinned memory, thread start-up
-    engine_times, model_times = [], []
+    pairs = []
     for _ in range(plan.repeats):
-        model_times.append(_time_model(engine, result.statistics.tiles))
+        model_s = _time_model(engine, result.statistics.tiles)
         started = time.perf_counter()
         result = engine.run(source)
-        engine_times.append(time.perf_counter() - started)
-    return _figures(
-        plan, engine, result, (min(engine_times), min(model_times)), reading, source_name
-    )
+        pairs.append(TimedPair(time.perf_counter() - started, model_s, result.statistics.timings))
+    return _figures(plan, engine, result, pairs, reading, source_name)
 
 
 def device_slug(device: torch.device) -> str:
@@ -216,11 +236,14 @@ def _figures(
     plan: BenchPlan,
     engine: Engine,
     result: SlideInference,
-    seconds: tuple[float, float],
+    pairs: list[TimedPair],
     reading: ReadingFigures,
     source_name: str,
 ) -> BenchResult:
-    engine_s, model_s = seconds
+    """The figures of the median pair."""
+    efficiencies = tuple(pair.efficiency for pair in pairs)
+    median = pairs[efficiencies.index(median_low(efficiencies))]
+    engine_s, model_s, timings = median.engine_s, median.model_s, median.timings
     statistics = result.statistics
     tiles = statistics.tiles
     forwarded = sum(_batch_sizes(engine, tiles))
@@ -253,20 +276,22 @@ def _figures(
         engine_tiles_per_s=tiles / engine_s,
         model_tiles_per_s=tiles / model_s,
         efficiency=model_s / engine_s,
+        efficiencies=efficiencies,
         tissue_megapixels_per_s=tissue_mp / engine_s,
         seconds_per_gigapixel=engine_s / tissue_mp * 1000,
         engine_tflops=engine_tflops,
         model_tflops=flops * forwarded / model_s / 1e12,
         peak_tflops=peak,
         fraction_of_peak=engine_tflops / peak if peak else None,
-        reading_s=statistics.timings.reading_s,
-        starved_s=statistics.timings.starved_s,
-        fed_fraction=1 - statistics.timings.starved_s / engine_s,
+        reading_s=timings.reading_s,
+        starved_s=timings.starved_s,
+        fed_fraction=1 - timings.starved_s / engine_s,
+        fed_slowdown=(timings.inference_s - timings.starved_s) / model_s,
         reading_megapixels_per_core_s=reading.megapixels_per_core_s,
         reading_tiles_per_core_s=reading.tiles_per_core_s,
         cores_per_h100=reading.cores_per_h100,
         torch_version=torch.__version__,
-        stage_seconds=dataclasses.asdict(statistics.timings),
+        stage_seconds=dataclasses.asdict(timings),
         peak_memory_gib=_peak_memory_gib(device),
         gpus=_gpus(),
     )

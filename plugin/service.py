@@ -41,7 +41,7 @@ from plugin.ingest import IngestService, start_ingest
 from plugin.metrics import ServiceMetrics
 from plugin.roles import Role, RoleError, serve_roles
 from plugin.version import service_version
-from plugin.wakeup import Wakeup
+from plugin.wakeup import Listener, Wakeup
 from plugin.web import create_app
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class Service:
     exports: ExportService | None = None
     web: WebServer | None = None
     health_server: HealthServer | None = None
+    listener: Listener | None = None
     stopped: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -109,7 +110,7 @@ class Service:
         for part in (self.ingest, self.reconciler):
             if part is not None:
                 part.stop()
-        for stoppable in (self.workers, self.exports, self.web, self.health_server):
+        for stoppable in (self.workers, self.exports, self.listener, self.web, self.health_server):
             if stoppable is not None:
                 stoppable.stop(timeout)
         self.database.dispose()
@@ -144,6 +145,10 @@ def start_service(
     wakeup = Wakeup()  # a queued job or a new result wakes the idle worker or exporter at once
     wakeup.listen(database)
     service = Service(settings, database, roles)
+    if database.dialect == "postgresql" and roles & {Role.ANALYSIS, Role.EXPORT}:
+        # ... and at once when another process queues it (the ingest role, a Celery worker).
+        service.listener = Listener(wakeup, database, retry_s=settings.jobs.poll_interval_s)
+        service.listener.start()
     recovered = None
     if Role.ANALYSIS in roles:
         service.workers, recovered = _start_analysis(settings, database, metrics, wakeup)

@@ -47,7 +47,9 @@ def bench(
     batch_size: Annotated[
         int | None, typer.Option(help="Tiles per batch; default: inference.batch_size.", min=1)
     ] = None,
-    repeats: Annotated[int, typer.Option(help="Timed runs; the best counts.", min=1)] = 2,
+    repeats: Annotated[
+        int, typer.Option(help="Timed pairs (model, engine); the median counts.", min=1)
+    ] = 3,
     width_mm: Annotated[float, typer.Option(help="Synthetic slide's width.", min=0.2)] = 2.0,
     height_mm: Annotated[float, typer.Option(help="Synthetic slide's height.", min=0.2)] = 1.5,
     forty_x_only: Annotated[
@@ -123,8 +125,10 @@ def _show(result: BenchResult, path: Path) -> None:
     console.print(f"  engine     {result.tissue_megapixels_per_s:10.1f} tissue MP/s")
     console.print(f"  engine     {result.engine_tflops:10.2f} TFLOP/s")
     console.print(f"  bare model {result.model_tflops:10.2f} TFLOP/s")
-    console.print(f"  efficiency {result.efficiency:10.3f}")
+    pairs = ", ".join(f"{value:.3f}" for value in result.efficiencies)
+    console.print(f"  efficiency {result.efficiency:10.3f} (median of {pairs})")
     console.print(f"  fed        {result.fed_fraction:10.3f} (starved {result.starved_s:.2f} s)")
+    console.print(f"  fed model  {result.fed_slowdown:10.3f} x the bare model's time")
     if result.fraction_of_peak is not None:
         console.print(f"  of peak    {result.fraction_of_peak:10.1%}")
     console.print(

@@ -41,3 +41,12 @@ def test_benchmark_reports_peak_memory_and_every_gpu() -> None:
     result = run_benchmark(plan, slide(), "tiny")
     assert result.peak_memory_gib is not None and result.peak_memory_gib > 0
     assert len(result.gpus) == torch.cuda.device_count()
+
+
+def test_efficiency_is_the_median_pair_and_its_times_are_that_pairs() -> None:
+    result = run_benchmark(BenchPlan(tiny_deeplab(), options(), repeats=3), slide(), "tiny")
+    assert len(result.efficiencies) == 3
+    assert result.efficiency == sorted(result.efficiencies)[1]
+    assert result.efficiency == result.model_seconds / result.engine_seconds
+    assert result.stage_seconds["starved_s"] == result.starved_s
+    assert result.fed_slowdown > 0

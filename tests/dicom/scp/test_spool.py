@@ -13,7 +13,7 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
-from dicom.scp.digest import DataSetDigest
+from dicom.scp.digest import BATCH_BYTES, BackgroundDigest, DataSetDigest
 from dicom.scp.spool import INCOMING_SUFFIX, IncomingSpool
 from dicom.scp.status import InstanceRefusedError, StoreStatus
 
@@ -129,3 +129,11 @@ def test_a_full_disk_while_receiving_refuses_with_out_of_resources(tmp_path: Pat
         spool.claim(Path(incoming.name)).finish()
     assert refused.value.status is StoreStatus.OUT_OF_RESOURCES
     assert not Path(incoming.name).exists()
+
+
+@pytest.mark.parametrize("chunk", [65_536 + 3, BATCH_BYTES, 3 * BATCH_BYTES + 1])
+def test_a_digest_handed_over_in_batches_covers_every_chunk_in_order(chunk: int) -> None:
+    data_set = bytes(range(251)) * (5 * BATCH_BYTES // 251)
+    digest = BackgroundDigest()
+    _write_as_pynetdicom(digest.add, _meta("X"), data_set, chunk)
+    assert digest.finish() == hashlib.sha256(data_set).hexdigest()

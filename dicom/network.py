@@ -21,6 +21,12 @@ fragment): the fragments of a data set reach the file as views of the one buffer
 read into. A presentation data value without its message control header is an invalid PDU
 (A-ABORT), where pynetdicom's DIMSE decoding would stop the association's reactor instead.
 
+A P-DATA-TF PDU that only continues the data set being received skips the rest of pynetdicom's
+path (PDU object, queues, state machine, DIMSE decoding): dicom.data_fragments writes its
+fragments to the file, and dicom.pdu_reading reads the next such PDUs in the same call. And a
+DUL reactor's idle 1 ms sleep ends as soon as its connection has bytes (dicom.dul_clock), so a
+fast sender is not stopped by a full socket buffer while the receiver sleeps.
+
 And an association's reactor polls for complete messages every 5 ms instead of every 1 ms: it
 wakes a fifth as often a thread that contends for the GIL with the one receiving (with the
 above, about a third more throughput in bench/dicom_receive.py; a message waits at most 5 ms).

@@ -4,8 +4,10 @@ dcmtk's storescu sends the same synthetic slide (about 500 MB, JPEG baseline) to
 in turn, several rounds, each to a fresh output folder: storescp in bit-preserving mode (it
 writes the received bytes as they come, no fsync), and the ingest service (stored, synced,
 digested, indexed in SQLite, slide completed and its job queued before the release is
-answered). Prints one JSON object: MB/s of both (median and best of the rounds), their ratio,
-and the service's peak memory when idle and after receiving.
+answered). The two take turns going first. Prints one JSON object: MB/s of both (median and best
+of the rounds), the ratio of the medians and the median and spread of the rounds' own ratios,
+each receiver's CPU seconds per round (user and system; on a shared machine steadier than the
+rates), and the service's peak memory when idle and after receiving.
 
 Usage: PYTHONPATH=. python bench/dicom_receive.py [--megabytes 500] [--rounds 5] [--slide DIR]
 The service runs in a child process of this script (`--serve`), so that its memory is its own.
@@ -80,7 +82,8 @@ def send(port: int, files: list[Path]) -> float:
     return elapsed
 
 
-def storescp_round(files: list[Path], work: Path) -> float:
+def storescp_round(files: list[Path], work: Path) -> tuple[float, float]:
+    """Seconds to send, and storescp's CPU seconds meanwhile."""
     out = work / "storescp"
     out.mkdir()
     port = free_port()
@@ -88,14 +91,17 @@ def storescp_round(files: list[Path], work: Path) -> float:
     server = subprocess.Popen([*command, "-od", str(out), str(port)])
     try:
         _wait_for_port(port)
-        return send(port, files)
+        before = _cpu_seconds(server.pid)
+        seconds = send(port, files)
+        return seconds, _cpu_seconds(server.pid) - before
     finally:
         server.terminate()
         server.wait(10)
         shutil.rmtree(out)
 
 
-def service_round(files: list[Path], work: Path) -> tuple[float, dict[str, Any]]:
+def service_round(files: list[Path], work: Path) -> tuple[float, float, dict[str, Any]]:
+    """Seconds to send, the service's CPU seconds meanwhile, and its memory."""
     data = work / "service"
     port = free_port()
     child = subprocess.Popen(
@@ -108,13 +114,15 @@ def service_round(files: list[Path], work: Path) -> tuple[float, dict[str, Any]]
     try:
         if child.stdout.readline().strip() != "ready":
             raise RuntimeError("the ingest service did not start")
+        before = _cpu_seconds(child.pid)
         seconds = send(port, files)
+        cpu = _cpu_seconds(child.pid) - before
         child.stdin.close()
         memory: dict[str, Any] = json.loads(child.stdout.readline())
     finally:
         child.wait(30)
         shutil.rmtree(data, ignore_errors=True)
-    return seconds, memory
+    return seconds, cpu, memory
 
 
 def serve(data: Path, port: int) -> None:
@@ -151,20 +159,27 @@ def main() -> None:
         folder = args.slide or work / "slide"
         files = make_slide(folder, args.megabytes)
         size = sum(path.stat().st_size for path in files)
-        rounds = [
-            (storescp_round(files, work), *service_round(files, work)) for _ in range(args.rounds)
-        ]
+        rounds = [_round(files, work, storescp_first=n % 2 == 0) for n in range(args.rounds)]
     print(json.dumps(_report(files, size, rounds), indent=2))
 
 
-def _report(
-    files: list[Path], size: int, rounds: list[tuple[float, float, dict[str, Any]]]
-) -> dict[str, Any]:
+Round = tuple[tuple[float, float], tuple[float, float, dict[str, Any]]]
+
+
+def _round(files: list[Path], work: Path, *, storescp_first: bool) -> Round:
+    if storescp_first:
+        return storescp_round(files, work), service_round(files, work)
+    service = service_round(files, work)
+    return storescp_round(files, work), service
+
+
+def _report(files: list[Path], size: int, rounds: list[Round]) -> dict[str, Any]:
     def rate(seconds: float) -> float:
         return round(size / 1e6 / seconds, 1)
 
-    storescp = [rate(r[0]) for r in rounds]
-    service = [rate(r[1]) for r in rounds]
+    storescp = [rate(dcmtk[0]) for dcmtk, _ in rounds]
+    service = [rate(ours[0]) for _, ours in rounds]
+    ratios = [round(ours / dcmtk, 2) for ours, dcmtk in zip(service, storescp, strict=True)]
     return {
         "slide_mb": round(size / 1e6, 1),
         "files": len(files),
@@ -173,12 +188,28 @@ def _report(
         "pathsentry_mb_per_s": {"median": statistics.median(service), "best": max(service)},
         "ratio_median": round(statistics.median(service) / statistics.median(storescp), 2),
         "ratio_best": round(max(service) / max(storescp), 2),
-        "pathsentry_idle_rss_mb": max(r[2]["idle_rss_mb"] for r in rounds),
-        "pathsentry_peak_rss_mb": max(r[2]["peak_rss_mb"] for r in rounds),
+        "round_ratios": {
+            "median": statistics.median(ratios),
+            "min": min(ratios),
+            "max": max(ratios),
+        },
+        "cpu_seconds_median": {
+            "storescp": round(statistics.median(dcmtk[1] for dcmtk, _ in rounds), 2),
+            "pathsentry": round(statistics.median(ours[1] for _, ours in rounds), 2),
+        },
+        "pathsentry_idle_rss_mb": max(ours[2]["idle_rss_mb"] for _, ours in rounds),
+        "pathsentry_peak_rss_mb": max(ours[2]["peak_rss_mb"] for _, ours in rounds),
         "per_round_mb_per_s": {"storescp": storescp, "pathsentry": service},
+        "per_round_ratio": ratios,
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a running process (all its threads, ended ones too)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb() -> float:

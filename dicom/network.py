@@ -18,7 +18,14 @@ calls, and it trusts the length the peer declares; we refuse a PDU longer than o
 decodes a P-DATA-TF PDU over a memoryview of the bytes read instead of four successive copies
 of them (pynetdicom makes `bytes` of the PDU, of its items field, of each item and of each
 fragment): the fragments of a data set reach the file as views of the one buffer the PDU was
-read into.
+read into. A presentation data value without its message control header is an invalid PDU
+(A-ABORT), where pynetdicom's DIMSE decoding would stop the association's reactor instead.
+
+A P-DATA-TF PDU that only continues the data set being received skips the rest of pynetdicom's
+path (PDU object, queues, state machine, DIMSE decoding): dicom.data_fragments writes its
+fragments to the file, and dicom.pdu_reading reads the next such PDUs in the same call. And a
+DUL reactor's idle 1 ms sleep ends as soon as its connection has bytes (dicom.dul_clock), so a
+fast sender is not stopped by a full socket buffer while the receiver sleeps.
 
 And an association's reactor polls for complete messages every 5 ms instead of every 1 ms: it
 wakes a fifth as often a thread that contends for the GIL with the one receiving (with the
@@ -42,10 +49,12 @@ from typing import IO, Any, Protocol
 from pydicom import config as pydicom_config
 from pynetdicom import _config, dimse_messages
 from pynetdicom import association as pynetdicom_association
+from pynetdicom import dul as pynetdicom_dul
 from pynetdicom import events as pynetdicom_events
 from pynetdicom.dul import DULServiceProvider
 from pynetdicom.pdu import P_DATA_TF
 
+from dicom.dul_clock import DulClock
 from dicom.export.dimse import enable_streamed_c_store
 from dicom.pdu_reading import read_pdu_data
 
@@ -86,6 +95,7 @@ def configure_pynetdicom() -> None:
     DULServiceProvider._read_pdu_data = read_pdu_data  # type: ignore[method-assign,assignment]
     DULServiceProvider._decode_pdu = _decode_pdu  # type: ignore[method-assign]
     pynetdicom_association.time = _ReactorClock()  # type: ignore[attr-defined]
+    pynetdicom_dul.time = DulClock()  # type: ignore[attr-defined]
 
 
 def is_configured() -> bool:
@@ -167,5 +177,8 @@ def _decode_pdu(self: DULServiceProvider, bytestream: bytearray) -> tuple[Any, s
         )
     pdu = P_DATA_TF()
     pdu.decode(memoryview(bytestream))  # type: ignore[arg-type]
+    if any(not item.presentation_data_value for item in pdu.presentation_data_value_items):
+        # pynetdicom's DIMSE decoding would fail on it and stop the association's reactor.
+        raise ValueError("a presentation data value without its message control header")
     pynetdicom_events.trigger(association, pynetdicom_events.EVT_PDU_RECV, {"pdu": pdu})
     return pdu, _P_DATA_TF_EVENT

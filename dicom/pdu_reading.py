@@ -19,6 +19,8 @@ import socket
 import struct
 from typing import Any
 
+from dicom.data_fragments import write_data_fragments
+
 log = logging.getLogger(__name__)
 
 PDU_HEADER = struct.Struct(">BBI")
@@ -36,6 +38,9 @@ ABORT_INVALID_LENGTH = struct.pack(">BBIBBBB", 0x07, 0, 4, 0, 0, 0x02, 0x06)
 PROVEN_ATTRIBUTE = "longest_pdu_received"
 # Where an association that we end keeps why (the SCP counts refusals by reason).
 REFUSAL_ATTRIBUTE = "refusal_reason"
+# P-DATA-TF PDUs that only continue a data set, read in a row before the DUL reactor looks at
+# its timers and queues again (at most a few tens of milliseconds of a fast sender's data).
+STREAMED_PDUS = 64
 _TRANSPORT_CLOSED = "Evt17"
 _INVALID_PDU = "Evt19"
 
@@ -85,21 +90,33 @@ def read_pdu_data(dul: Any) -> None:
     """pynetdicom's `DULServiceProvider._read_pdu_data`, with the declared length checked.
 
     Puts the state machine's event for what arrived on the provider's event queue, and the
-    decoded PDU on its PDU queue, exactly as pynetdicom does.
+    decoded PDU on its PDU queue, exactly as pynetdicom does; except for P-DATA-TF PDUs that
+    only continue the data set being received (dicom.data_fragments): those go to its file
+    here, and while more of them wait on the connection (up to STREAMED_PDUS in a row, nothing
+    to send, the reactor not stopping), they are read and written in the same call.
     """
     wrapper = dul.socket
     connection = None if wrapper is None else wrapper.socket
     if connection is None:
         dul.event_queue.put(_TRANSPORT_CLOSED)
         return
-    try:
-        bytestream = _read(dul, wrapper, connection)
-    except (OSError, TimeoutError) as error:
-        log.warning("connection from %s lost while receiving a PDU: %s", _peer(dul), error)
-        dul.event_queue.put(_TRANSPORT_CLOSED)
-        return
-    if bytestream is None:
-        return
+    for _ in range(STREAMED_PDUS):
+        try:
+            bytestream = _read(dul, wrapper, connection)
+        except (OSError, TimeoutError) as error:
+            log.warning("connection from %s lost while receiving a PDU: %s", _peer(dul), error)
+            dul.event_queue.put(_TRANSPORT_CLOSED)
+            return
+        if bytestream is None:
+            return
+        if not write_data_fragments(dul, bytestream):
+            _decode(dul, bytestream)
+            return
+        if dul.to_provider_queue.queue or dul._kill_thread or not wrapper.ready:
+            return
+
+
+def _decode(dul: Any, bytestream: bytearray) -> None:
     try:
         pdu, event = dul._decode_pdu(bytestream)
     except Exception as error:  # noqa: BLE001 - a peer's bytes: any error is an invalid PDU

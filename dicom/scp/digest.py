@@ -1,18 +1,10 @@
-"""The digest of a received data set, computed on a thread of its own while the data arrives.
-
-The receiving thread only receives and writes; a second thread hashes each chunk after it. On
-a machine with a spare core the digest then costs no receive time at all.
-"""
+"""The digest of a received data set (dicom.scp.file_writer computes it as it writes)."""
 
 import hashlib
-import queue
-import threading
 
 # pynetdicom writes the preamble (128), "DICM" (4) and the File Meta Information, whose first
 # element is its group length (UL): tag 4, VR 2, length 2, value 4 bytes.
 _META_LENGTH_END = 144
-# Chunks (PDU fragments, up to max_pdu_size each) waiting to be hashed: bounds the memory.
-QUEUED_CHUNKS = 8
 
 
 class DataSetDigest:
@@ -45,32 +37,3 @@ class DataSetDigest:
     def hexdigest(self) -> str:
         """The digest of the data set bytes so far."""
         return self._sha.hexdigest()
-
-
-class BackgroundDigest:
-    """Digests the chunks written to a file, in order, on its own thread."""
-
-    def __init__(self) -> None:
-        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
-        self._digest = DataSetDigest()
-        self._thread = threading.Thread(target=self._run, name="incoming-digest", daemon=True)
-        self._thread.start()
-
-    def add(self, chunk: bytes) -> None:
-        """Queue the next written chunk (blocks while QUEUED_CHUNKS wait)."""
-        self._chunks.put(chunk)
-
-    def finish(self) -> str:
-        """The digest of everything added."""
-        self.abandon()
-        return self._digest.hexdigest()
-
-    def abandon(self) -> None:
-        """Stop the thread (after the chunks already queued); idempotent."""
-        if self._thread.is_alive():
-            self._chunks.put(None)
-            self._thread.join()
-
-    def _run(self) -> None:
-        while (chunk := self._chunks.get()) is not None:
-            self._digest.update(chunk)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dicom.scp.digest import BackgroundDigest
+from dicom.scp.file_writer import FileWriter
 from dicom.scp.status import InstanceRefusedError, StoreStatus
 from dicom.scp.write_behind import WriteBehind
 
@@ -40,7 +40,7 @@ class IncomingFile:
         self._lock = threading.Lock()
         self._refusal = refusal
         self._handle: Any = None
-        self._digest: BackgroundDigest | None = None
+        self._writer: FileWriter | None = None
         self._write_behind: WriteBehind | None = None
         self._size = 0
         if refusal is None:
@@ -52,19 +52,17 @@ class IncomingFile:
         return self
 
     def write(self, data: bytes) -> int:
-        """Append received bytes; after a failure the rest of the data set is dropped."""
+        """Append received bytes (written on the file's own thread, in order); after a failure
+        the rest of the data set is dropped."""
         with self._lock:
             if self._handle is None:
                 return len(data)
-            try:
-                self._handle.write(data)
-            except OSError as error:
-                self._fail(error)
+            assert self._writer is not None  # opened with it
+            if self._writer.error is not None:
+                self._fail(self._writer.error)
                 return len(data)
+            self._writer.add(data)
             self._size += len(data)
-            assert self._digest is not None and self._write_behind is not None  # opened with it
-            self._digest.add(data)
-            self._write_behind.wrote(len(data))
         return len(data)
 
     def flush(self) -> None:
@@ -103,18 +101,19 @@ class IncomingFile:
         except OSError as error:
             self._fail(error)
             return
-        self._digest = BackgroundDigest()
         self._write_behind = WriteBehind(self._handle.fileno())
+        self._writer = FileWriter(self._handle, self._write_behind.wrote)
 
     def _sync(self) -> str:
         """The data set's digest, once every byte is digested and on disk ("" after a failure)."""
-        assert self._digest is not None and self._write_behind is not None  # nothing refused
+        assert self._writer is not None and self._write_behind is not None  # nothing refused
+        digest = self._writer.finish()
         self._write_behind.stop()
         try:
-            if self._write_behind.error is not None:
-                raise self._write_behind.error
+            for error in (self._writer.error, self._write_behind.error):
+                if error is not None:
+                    raise error
             os.fsync(self._handle.fileno())
-            digest = self._digest.finish()
         except OSError as error:
             self._fail(error)
             return ""
@@ -127,12 +126,12 @@ class IncomingFile:
         self.path.unlink(missing_ok=True)
 
     def _close(self) -> None:
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
         if self._write_behind is not None:
             self._write_behind.stop()
             self._write_behind = None
-        if self._digest is not None:
-            self._digest.abandon()
-            self._digest = None
         if self._handle is not None:
             self._handle.close()
             self._handle = None

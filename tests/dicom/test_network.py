@@ -1,5 +1,6 @@
 """pynetdicom's set-up: PDUs read whole, received data sets routed to the SCP's spool."""
 
+import select
 import socket
 import threading
 import time
@@ -9,10 +10,12 @@ from typing import Any
 import pytest
 from pynetdicom import AE, _config, evt
 from pynetdicom import association as pynetdicom_association
+from pynetdicom import dul as pynetdicom_dul
 from pynetdicom.association import Association
 from pynetdicom.dul import DULServiceProvider
 from pynetdicom.pdu import A_RELEASE_RQ, P_DATA_TF
 from pynetdicom.pdu_primitives import P_DATA
+from pynetdicom.transport import AssociationSocket
 
 from dicom.network import (
     REACTOR_POLL_SECONDS,
@@ -117,3 +120,31 @@ def test_association_reactors_poll_less_often_and_other_sleeps_are_unchanged(
     assert slept == [REACTOR_POLL_SECONDS, 0.0001]
     assert clock.monotonic is time.monotonic
     assert DULServiceProvider._decode_pdu is _decode_pdu
+
+
+def test_an_idle_dul_waits_on_its_connection_and_other_sleeps_are_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure_pynetdicom()
+    ours, theirs = socket.socketpair()
+    association = Association(AE(), "acceptor")
+    provider = association.dul
+    provider.socket = AssociationSocket(association, client_socket=ours)
+    waited: list[tuple[list[Any], float]] = []
+    slept: list[float] = []
+    monkeypatch.setattr(select, "select", lambda r, w, x, t: waited.append((r, t)))
+    monkeypatch.setattr(time, "sleep", slept.append)
+    clock = pynetdicom_dul.time  # type: ignore[attr-defined]
+    try:
+        clock.sleep(provider._run_loop_delay)  # not the DUL's own thread: a plain sleep
+        monkeypatch.setattr(threading, "current_thread", lambda: provider)
+        clock.sleep(provider._run_loop_delay)
+        clock.sleep(0.0001)
+        provider.socket.socket = None  # closed: nothing to wait on
+        clock.sleep(provider._run_loop_delay)
+    finally:
+        ours.close()
+        theirs.close()
+    assert waited == [([ours], provider._run_loop_delay)]
+    assert slept == [provider._run_loop_delay, 0.0001, provider._run_loop_delay]
+    assert clock.monotonic is time.monotonic

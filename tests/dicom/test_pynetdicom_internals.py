@@ -9,7 +9,7 @@ import inspect
 import queue
 
 import pynetdicom
-from pynetdicom import AE, dimse, dimse_messages, dul, fsm
+from pynetdicom import AE, _handlers, dimse, dimse_messages, dul, evt, fsm
 from pynetdicom import association as pynetdicom_association
 from pynetdicom.association import Association
 from pynetdicom.dul import DULServiceProvider
@@ -80,3 +80,39 @@ def test_an_acceptor_waits_for_its_request_as_association_slots_expect() -> None
 def test_a_connection_closed_before_its_request_is_announced() -> None:
     assert fsm.TRANSITION_TABLE[("Evt17", "Sta2")] == "AA-5"
     assert "evt.EVT_CONN_CLOSE" in _source(fsm.AA_5)
+
+
+def test_the_dul_reactor_idles_with_the_time_module_for_its_loop_delay() -> None:
+    assert "time.sleep(self._run_loop_delay)" in _source(DULServiceProvider.run_reactor)
+    assert "to_provider_queue" in _source(DULServiceProvider._process_recv_primitive)
+    provider = Association(AE(), "acceptor").dul
+    assert provider._run_loop_delay > 0 and provider._kill_thread is False
+    assert isinstance(provider.to_provider_queue, queue.Queue)
+
+
+def test_a_p_data_pdu_in_data_transfer_only_reaches_the_dimse_message() -> None:
+    """What dicom.data_fragments does in its place: Sta6 + Evt10 is DT-2, which hands the
+    primitive to the DIMSE provider, whose message writes data fragments to its file."""
+    assert fsm.TRANSITION_TABLE[("Evt10", "Sta6")] == "DT-2"
+    assert "dul.assoc.dimse.receive_primitive(" in _source(fsm.DT_2)
+    assert 'return "Sta6"' in _source(fsm.DT_2)
+    receiving = _source(dimse.DIMSEServiceProvider.receive_primitive)
+    assert "if self.message is None:" in receiving
+    decoding = _source(dimse_messages.DIMSEMessage.decode_msg)
+    for relied_on in (
+        "if control_header_byte & 1:",
+        "self.context_id = context_id",
+        "if self._data_set_file:",
+        "self._data_set_file.write(data[1:])",
+        "self._data_set_file.file.flush()",
+    ):
+        assert relied_on in decoding
+    message = dimse_messages.DIMSEMessage()
+    assert message._data_set_file is None and message.context_id is None
+
+
+def test_pynetdicoms_standard_handler_does_nothing_with_p_data() -> None:
+    assert _handlers._receive_data_tf(None) == []  # type: ignore[arg-type]
+    association = Association(AE(), "acceptor")
+    assert not association.get_handlers(evt.EVT_DATA_RECV)
+    assert not association.get_handlers(evt.EVT_FSM_TRANSITION)

@@ -14,6 +14,7 @@ from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from dicom.scp.digest import DataSetDigest
+from dicom.scp.file_writer import BATCH_BYTES, QUEUED_BATCHES, FileWriter
 from dicom.scp.spool import INCOMING_SUFFIX, IncomingSpool
 from dicom.scp.status import InstanceRefusedError, StoreStatus
 
@@ -123,9 +124,32 @@ def test_a_full_disk_while_receiving_refuses_with_out_of_resources(tmp_path: Pat
     incoming = spool.open_incoming(object())
     incoming._handle.close()
     incoming._handle = _FullDisk(Path(incoming.name))
+    incoming._writer._handle = incoming._handle  # type: ignore[union-attr]
     incoming.write(b"\0" * 128)
     incoming.write(b"more data that is dropped")
     with pytest.raises(InstanceRefusedError) as refused:
         spool.claim(Path(incoming.name)).finish()
     assert refused.value.status is StoreStatus.OUT_OF_RESOURCES
     assert not Path(incoming.name).exists()
+
+
+@pytest.mark.parametrize("chunk", [65_536 + 3, BATCH_BYTES, 3 * BATCH_BYTES + 1])
+def test_batches_are_written_and_digested_whole_and_in_order(chunk: int) -> None:
+    data_set = bytes(range(251)) * (5 * BATCH_BYTES // 251)
+    file, written = io.BytesIO(), list[int]()
+    writer = FileWriter(file, written.append)
+    _write_as_pynetdicom(writer.add, _meta("X"), data_set, chunk)
+    assert writer.finish() == hashlib.sha256(data_set).hexdigest()
+    assert writer.error is None
+    assert file.getvalue()[-len(data_set) :] == data_set
+    assert sum(written) == len(file.getvalue())
+
+
+def test_after_a_failed_write_nothing_more_is_written(tmp_path: Path) -> None:
+    full = _FullDisk(tmp_path / "full")
+    writer = FileWriter(full, lambda count: None)
+    for _ in range(3 * QUEUED_BATCHES):  # more than the queue holds: nobody blocks
+        writer.add(b"\0" * BATCH_BYTES)
+    writer.finish()
+    full.close()
+    assert writer.error is not None and writer.error.errno == errno.ENOSPC

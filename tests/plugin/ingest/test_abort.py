@@ -70,7 +70,9 @@ class StalledSender:
 
 def _partly_received(ingest: Ingest) -> bool:
     incoming = ingest.files()[0]
-    return len(incoming) == 1 and incoming[0].stat().st_size > 0
+    # Its bytes reach the disk a MiB at a time (dicom.scp.file_writer): the file and its
+    # data set being received are what show it.
+    return len(incoming) == 1 and ingest.service.scp.spool.pending == 1
 
 
 def _drop(connection: socket.socket) -> None:

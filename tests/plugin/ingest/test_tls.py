@@ -11,7 +11,7 @@ import pytest
 from config.settings import TlsSettings
 from plugin.tools.synthetic_slide import SyntheticSlide
 from tests.conftest import require
-from tests.plugin.ingest.conftest import StartIngest
+from tests.plugin.ingest.conftest import StartIngest, wait_for
 from tests.plugin.ingest.senders import HOST, send
 
 
@@ -100,4 +100,6 @@ def test_a_plain_client_on_the_tls_port_is_refused_and_logged(
 ) -> None:
     ingest = start(tls=_tls(certificates))
     assert not send(ingest.port, [slide.levels[3]]).established
-    assert f"refused connection from {HOST}: TLS handshake failed" in caplog.text
+    # The client may see the refusal before the listener's thread has logged it.
+    line = f"refused connection from {HOST}: TLS handshake failed"
+    wait_for(lambda: line in caplog.text, "the refusal logged")

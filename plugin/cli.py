@@ -17,6 +17,7 @@ from plugin.commands import (
     demo_cmd,
     evaluate_cmd,
     infer_cmd,
+    qc_evaluate_cmd,
     serve_cmd,
     synth_cmd,
     token_cmd,
@@ -46,6 +47,7 @@ app.command("infer")(infer_cmd.infer)
 app.command("bench")(bench_cmd.bench)
 app.command("train")(train_cmd.train)
 app.command("evaluate")(evaluate_cmd.evaluate)
+app.command("qc-evaluate")(qc_evaluate_cmd.qc_evaluate)
 
 
 def _print_version(asked: bool) -> None:

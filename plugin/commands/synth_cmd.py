@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from config import PathSentryError
+from inference.synthetic import ArtefactSpec
 from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,17 @@ def synth(
     ] = None,
     tile_size: Annotated[int, typer.Option(help="Tile size of every level.")] = 512,
     jpeg_quality: Annotated[int, typer.Option(min=1, max=100, help="JPEG quality.")] = 90,
+    artefact: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A scan artefact to draw, KIND[:strength=S][:area=A][:ink=COLOUR][:edge]; "
+            "KIND is blur (out of focus), pen (marker ink), fold (tissue folded over) or bubble "
+            "(air under the coverslip; with edge: the coverslip's edge instead); S in (0, 1] how "
+            "bad (default 0.7); A in (0, 1] about that share of the tissue (default 0.15); ink "
+            "(pen only) blue, green, black or red (default: drawn from the seed). "
+            "Repeat for several.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Write a synthetic H&E slide as DICOM VL Whole Slide Microscopy, and its ground truth.
@@ -37,8 +50,13 @@ def synth(
     overview.dcm, all with clearly fake patient, study and specimen data; OUT/truth/ receives
     labels.png (0 glass, 1 benign tissue, 2 malignant, at the spacing in truth.json),
     annotations.geojson (lesion outlines in base-level pixels, as QuPath exports them) and
-    truth.json.
+    truth.json. With --artefact, truth/ also receives artefacts-KIND.png per kind drawn
+    (white where it lies, at the labels' spacing) and truth.json lists them.
     """
+    try:
+        specs = tuple(ArtefactSpec.parse(text) for text in artefact or ())
+    except PathSentryError as error:
+        raise typer.BadParameter(str(error), param_hint="--artefact") from None
     request = SyntheticSlideRequest(
         kind=kind,
         seed=seed,
@@ -48,6 +66,7 @@ def synth(
         case=case,
         tile_size=tile_size,
         jpeg_quality=jpeg_quality,
+        artefacts=specs,
     )
     written = write_synthetic_slide(out, request)
     if as_json:
@@ -58,3 +77,5 @@ def synth(
             f"({len(written.levels)} levels, lesions {written.lesion_fraction:.1%} of tissue) "
             f"to {out}"
         )
+        for kind, share in written.artefact_fractions.items():
+            typer.echo(f"  {kind}: {share:.1%} of the tissue (truth/artefacts-{kind}.png)")

@@ -12,12 +12,12 @@ from PIL import Image
 from config import PathSentryError
 from dicom.wsi import PyramidSpec, make_label_image, synthetic_identity, write_pyramid
 from inference.synthetic import (
+    ArtefactSlide,
+    ArtefactSpec,
     SlideKind,
-    SlideLayout,
     lesion_polygons,
-    make_layout,
+    make_artefact_slide,
     render_labels,
-    render_region,
 )
 
 # Truth labels are written at the spacing of this pyramid level (8x the base: about 1.9 µm/px).
@@ -38,6 +38,7 @@ class SyntheticSlideRequest:
     case: str | None = None
     tile_size: int = 512
     jpeg_quality: int = 90
+    artefacts: tuple[ArtefactSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class SyntheticSlide:
     extras: tuple[Path, ...]
     truth_dir: Path
     lesion_fraction: float
+    artefact_fractions: dict[str, float]
 
     def summary(self) -> dict[str, Any]:
         """The slide as plain JSON data (paths as strings)."""
@@ -72,13 +74,16 @@ class SyntheticSlide:
             "extras": [str(path) for path in self.extras],
             "truth_dir": str(self.truth_dir),
             "lesion_fraction": self.lesion_fraction,
+            "artefact_fractions": self.artefact_fractions,
         }
 
 
 def write_synthetic_slide(out: Path, request: SyntheticSlideRequest) -> SyntheticSlide:
     """Render the slide tile by tile into a DICOM pyramid, then write its truth beside it."""
     kind = _kind(request.kind)
-    layout = make_layout(kind, request.seed, request.width_um, request.height_um)
+    slide = make_artefact_slide(
+        kind, request.seed, request.width_um, request.height_um, request.artefacts
+    )
     spacing = request.spacing_um
     spec = PyramidSpec(
         width=math.ceil(request.width_um / spacing),
@@ -90,7 +95,7 @@ def write_synthetic_slide(out: Path, request: SyntheticSlideRequest) -> Syntheti
     identity = synthetic_identity(request.seed, request.case, kind.value)
 
     def render_base(x: int, y: int, width: int, height: int) -> np.ndarray:
-        return render_region(layout, spacing, x, y, width, height)
+        return slide.render(spacing, x, y, width, height)
 
     paths = write_pyramid(
         out,
@@ -98,11 +103,11 @@ def write_synthetic_slide(out: Path, request: SyntheticSlideRequest) -> Syntheti
         spec,
         identity,
         label=make_label_image(identity),
-        overview=_overview(layout, spec),
+        overview=_overview(slide, spec),
     )
     level_count = len(spec.levels)
     truth_dir = out / "truth"
-    fraction = write_truth(truth_dir, layout, spec)
+    fraction, artefact_fractions = write_truth(truth_dir, slide, spec)
     return SyntheticSlide(
         folder=out,
         kind=kind.value,
@@ -116,11 +121,18 @@ def write_synthetic_slide(out: Path, request: SyntheticSlideRequest) -> Syntheti
         extras=tuple(paths[level_count:]),
         truth_dir=truth_dir,
         lesion_fraction=fraction,
+        artefact_fractions=artefact_fractions,
     )
 
 
-def write_truth(folder: Path, layout: SlideLayout, spec: PyramidSpec) -> float:
-    """Write labels.png, annotations.geojson and truth.json; return the lesion share of tissue."""
+def write_truth(
+    folder: Path, slide: ArtefactSlide, spec: PyramidSpec
+) -> tuple[float, dict[str, float]]:
+    """Write labels.png, artefacts-KIND.png, annotations.geojson and truth.json.
+
+    Returns the lesion share of the tissue and, per artefact kind, its share of the tissue.
+    """
+    layout = slide.layout
     level = spec.levels[TRUTH_LEVEL]
     labels = render_labels(layout, level.spacing_um, 0, 0, level.width, level.height)
     folder.mkdir(parents=True, exist_ok=True)
@@ -129,6 +141,7 @@ def write_truth(folder: Path, layout: SlideLayout, spec: PyramidSpec) -> float:
     (folder / "annotations.geojson").write_text(json.dumps(_geojson(outlines)))
     tissue = int(np.count_nonzero(labels))
     fraction = float(np.count_nonzero(labels == 2) / tissue) if tissue else 0.0
+    artefacts = _write_artefact_masks(folder, slide, level.spacing_um, labels > 0)
     truth = {
         "kind": layout.kind.value,
         "seed": layout.seed,
@@ -139,9 +152,28 @@ def write_truth(folder: Path, layout: SlideLayout, spec: PyramidSpec) -> float:
         "lesions": len(outlines),
         "lesion_fraction_of_tissue": fraction,
         "tissue_area_mm2": tissue * (level.spacing_um / 1000) ** 2,
+        "artefacts": artefacts,
     }
     (folder / "truth.json").write_text(json.dumps(truth, indent=2))
-    return fraction
+    return fraction, {kind: entry["fraction_of_tissue"] for kind, entry in artefacts.items()}
+
+
+def _write_artefact_masks(
+    folder: Path, slide: ArtefactSlide, spacing_um: float, tissue: np.ndarray
+) -> dict[str, dict[str, Any]]:
+    """artefacts-KIND.png (255 where the artefact lies, at the labels' spacing) per kind drawn."""
+    masks = slide.truth(spacing_um)
+    entries: dict[str, dict[str, Any]] = {}
+    tissue_pixels = max(1, int(np.count_nonzero(tissue)))
+    for kind, mask in masks.items():
+        name = f"artefacts-{kind.value}.png"
+        Image.fromarray(mask.astype(np.uint8) * 255).save(folder / name, optimize=True)
+        entries[kind.value] = {
+            "file": name,
+            "specs": [spec.describe() for spec in slide.specs if spec.kind is kind],
+            "fraction_of_tissue": float(np.count_nonzero(mask & tissue) / tissue_pixels),
+        }
+    return entries
 
 
 def _geojson(outlines: list[np.ndarray]) -> dict[str, Any]:
@@ -162,12 +194,12 @@ def _geojson(outlines: list[np.ndarray]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _overview(layout: SlideLayout, spec: PyramidSpec) -> np.ndarray:
+def _overview(slide: ArtefactSlide, spec: PyramidSpec) -> np.ndarray:
     """A macro photograph of the slide area, about OVERVIEW_LONG_SIDE pixels on its long side."""
     spacing = max(spec.width, spec.height) * spec.spacing_um / OVERVIEW_LONG_SIDE
     width = max(2, round(spec.width * spec.spacing_um / spacing))
     height = max(2, round(spec.height * spec.spacing_um / spacing))
-    return render_region(layout, spacing, 0, 0, width, height)
+    return slide.render(spacing, 0, 0, width, height)
 
 
 def _kind(value: str) -> SlideKind:

@@ -4,6 +4,7 @@ import numpy as np
 
 from inference.quality.bubbles import bubble_mask
 from inference.quality.colour import optical_density
+from inference.quality.coverslip import coverslip_mask
 from inference.quality.focus import blurred_blocks
 from inference.quality.folds import fold_mask
 from inference.quality.ink import ink_mask
@@ -40,6 +41,12 @@ def assess_quality(
             tissue,
             (parameters.bubble_min_radius_um, parameters.bubble_max_radius_um),
             parameters.bubble_rim_contrast,
+            parameters.bubble_brightening,
+        )
+        | coverslip_mask(
+            tissue,
+            parameters.coverslip_min_length_um,
+            parameters.coverslip_rim_contrast,
             parameters.bubble_brightening,
         ),
     }

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from inference.quality import Defect, QualityParameters, assess_quality
-from inference.synthetic import SlideKind
+from inference.synthetic import ArtefactKind, ArtefactSpec, SlideKind, make_artefact_slide
 from tests.inference.quality.slides import (
     THUMBNAIL_UM,
     band,
@@ -55,3 +55,20 @@ def test_a_bubble_is_found_where_it_lies(kind: SlideKind, seed: int) -> None:
     assert found_share(found, truth, tissue) > 0.5
     assert found_elsewhere(found, truth) <= 0.01 * tissue.mask.sum()
     assert "under an air bubble" in " ".join(quality.findings())
+
+
+@pytest.mark.parametrize(("kind", "seed"), [(SlideKind.BENIGN, 2), (SlideKind.MALIGNANT, 3)])
+def test_tissue_beyond_the_coverslip_edge_is_found(kind: SlideKind, seed: int) -> None:
+    spec = ArtefactSpec.parse("bubble:edge:strength=0.3:area=0.2")
+    # The edge must cross a millimetre of glass: a slide of 4 x 3 mm, its base at 2 um.
+    artefact = make_artefact_slide(kind, seed, 4000.0, 3000.0, (spec,))
+    slide = artefact.source(2.0, 4)
+    tissue = tissue_of(slide)
+    quality = assess_quality(slide, tissue, PARAMETERS)
+    rows, cols = tissue.mask.shape
+    truth = artefact.truth(THUMBNAIL_UM)[ArtefactKind.BUBBLE][:rows, :cols]
+    found = quality.defects[Defect.BUBBLE]
+    assert found_share(found, truth, tissue) > 0.9
+    assert found_elsewhere(found, truth) <= 0.01 * tissue.mask.sum()
+    share = (truth & tissue.mask).sum() / tissue.mask.sum()
+    assert quality.fraction(Defect.BUBBLE) == pytest.approx(share, abs=0.03)

@@ -6,6 +6,7 @@ prepared tissue mask (best of `--repeats`) and the engine analyses the slide onc
 ratio is the gate's time over the analysis's time (target: at most 0.10).
 
 Usage: PYTHONPATH=. python bench/quality_cost.py [--width-mm 2.0] [--height-mm 1.5]
+       [--focus-spacing-um 1.0]
 """
 
 import argparse
@@ -22,7 +23,7 @@ from inference.quality import QualityParameters, assess_quality
 from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
 
 
-def measure(folder: Path, repeats: int) -> dict[str, object]:
+def measure(folder: Path, repeats: int, parameters: QualityParameters) -> dict[str, object]:
     """The gate's time and the analysis's time on one slide, in this process."""
     engine = Engine(load_model(resolve_weights(None)), EngineOptions(device="cpu"))
     with WholeSlideImage.open(folder) as slide:
@@ -30,7 +31,7 @@ def measure(folder: Path, repeats: int) -> dict[str, object]:
         gate_s = float("inf")
         for _ in range(repeats):
             started = time.perf_counter()
-            quality = assess_quality(slide, plan.tissue, QualityParameters())
+            quality = assess_quality(slide, plan.tissue, parameters)
             gate_s = min(gate_s, time.perf_counter() - started)
         started = time.perf_counter()
         result = engine.run(slide, plan=plan)
@@ -53,7 +54,11 @@ def main() -> None:
     parser.add_argument("--height-mm", type=float, default=1.5)
     parser.add_argument("--seed", type=int, default=101, help="held out: training used 1-16")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--focus-spacing-um", type=float, default=QualityParameters().focus_spacing_um
+    )
     args = parser.parse_args()
+    parameters = QualityParameters(focus_spacing_um=args.focus_spacing_um)
     with tempfile.TemporaryDirectory() as scratch:
         request = SyntheticSlideRequest(
             kind="malignant",
@@ -65,7 +70,8 @@ def main() -> None:
         results: dict[str, object] = {
             "slide_px": [written.width, written.height],
             "cpus": os.cpu_count(),
-            **measure(Path(scratch), args.repeats),
+            "focus_spacing_um": args.focus_spacing_um,
+            **measure(Path(scratch), args.repeats, parameters),
         }
     print(json.dumps(results))
 

@@ -277,6 +277,10 @@ class QualitySettings(Section):
     bubble_max_radius_um: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 1500.0
     bubble_rim_contrast: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 6.0
     bubble_brightening: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 10.0
+    coverslip_min_length_um: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = (
+        1000.0
+    )
+    coverslip_rim_contrast: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 4.0
     min_defect_area_mm2: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.02
 
 

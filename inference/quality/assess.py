@@ -4,6 +4,7 @@ import numpy as np
 
 from inference.quality.bubbles import bubble_mask
 from inference.quality.colour import optical_density
+from inference.quality.coverslip import coverslip_mask
 from inference.quality.focus import blurred_blocks
 from inference.quality.folds import fold_mask
 from inference.quality.ink import ink_mask
@@ -11,6 +12,9 @@ from inference.quality.outcome import Defect, QualityMap
 from inference.quality.parameters import QualityParameters
 from inference.source import RegionSource
 from inference.tissue import TissueMask, component_labels
+
+# A dark patch at least this red throughout is red ink, not a fold.
+_RED_INK_SHARE = 0.6
 
 
 def assess_quality(
@@ -21,24 +25,31 @@ def assess_quality(
         nothing = np.zeros_like(tissue.mask)
         return QualityMap(tissue, {defect: nothing for defect in Defect})
     density = optical_density(tissue)
+    ink, red = ink_mask(
+        density, parameters.pen_green_red, parameters.pen_blue_red, parameters.pen_black_density
+    )
+    fold = fold_mask(
+        density, tissue.mask, parameters.fold_density_ratio, parameters.fold_nuclear_ratio
+    )
+    pen = ink | _mostly(red, fold | red)
     found = {
-        Defect.BLUR: blur_mask(source, tissue, parameters),
-        Defect.PEN: ink_mask(
-            density, parameters.pen_green_red, parameters.pen_blue_red, parameters.pen_black_density
-        ),
+        # Ink darkens and flattens what it covers: that is ink, not a fold or a focus fault.
+        Defect.BLUR: blur_mask(source, tissue, parameters) & ~pen,
+        Defect.PEN: pen,
+        Defect.FOLD: fold & ~pen,
         Defect.BUBBLE: bubble_mask(
             tissue,
             (parameters.bubble_min_radius_um, parameters.bubble_max_radius_um),
             parameters.bubble_rim_contrast,
             parameters.bubble_brightening,
+        )
+        | coverslip_mask(
+            tissue,
+            parameters.coverslip_min_length_um,
+            parameters.coverslip_rim_contrast,
+            parameters.bubble_brightening,
         ),
     }
-    # Ink darkens and flattens what it covers: that is ink, not a fold or a focus fault.
-    found[Defect.FOLD] = fold_mask(
-        density, tissue.mask, parameters.fold_density_ratio, parameters.fold_nuclear_ratio
-    )
-    found[Defect.BLUR] &= ~found[Defect.PEN]
-    found[Defect.FOLD] &= ~found[Defect.PEN]
     return QualityMap(
         tissue, {defect: _cleaned(mask, tissue, parameters) for defect, mask in found.items()}
     )
@@ -55,6 +66,18 @@ def blur_mask(
     height, width = tissue.mask.shape
     mask = np.repeat(np.repeat(blocks, block, axis=0), block, axis=1)[:height, :width]
     return np.asarray(mask & tissue.mask, dtype=bool)
+
+
+def _mostly(red: np.ndarray, dark: np.ndarray) -> np.ndarray:
+    """The connected parts of `dark` that are mostly `red`: red ink is one solid colour, a fold
+    of orange-pink tissue is red only in patches (its nuclei stay purple)."""
+    labels = component_labels(dark)
+    red_share = np.bincount(labels[red], minlength=int(labels.max()) + 1) / np.maximum(
+        np.bincount(labels.ravel()), 1
+    )
+    solid = red_share >= _RED_INK_SHARE
+    solid[0] = False
+    return np.asarray(solid[labels] & dark, dtype=bool)
 
 
 def _cleaned(mask: np.ndarray, tissue: TissueMask, parameters: QualityParameters) -> np.ndarray:

@@ -20,6 +20,8 @@ _LINE_CAP = 30.0
 _DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
 # Radii tried grow by this factor.
 _RADIUS_STEP = 1.15
+# Candidate centres examined, best first (bounds the time on a slide full of rings).
+_MAX_CANDIDATES = 2000
 
 
 def bubble_mask(
@@ -31,15 +33,28 @@ def bubble_mask(
     """Inside the bubbles (radius within `radii_um`) found on the thumbnail."""
     grey = grey_levels(tissue.thumbnail.image).astype(np.float32)
     lines = line_strength(grey)
-    found = np.zeros(tissue.mask.shape, dtype=bool)
-    grid = np.indices(found.shape)
-    rows, cols = grid[0], grid[1]
+    candidates: list[tuple[float, int, int, float]] = []
     for radius in _radii(radii_um[0] / tissue.spacing_um, radii_um[1] / tissue.spacing_um):
-        rim = _ring_score(lines, radius) > rim_contrast
+        score = _ring_score(lines, radius)
+        rim = score > rim_contrast
         if rim.any():
             centres = rim & (_brightening(grey, radius) > brightening)
             for y, x in zip(*np.nonzero(centres), strict=True):
-                found |= (rows - y) ** 2 + (cols - x) ** 2 <= radius**2
+                candidates.append((float(score[y, x]), int(y), int(x), radius))
+    return _strongest_discs(candidates, tissue.mask.shape)
+
+
+def _strongest_discs(
+    candidates: list[tuple[float, int, int, float]], shape: tuple[int, ...]
+) -> np.ndarray:
+    """The discs of the best-scoring candidates, each centre taken once (the best radius)."""
+    found = np.zeros(shape, dtype=bool)
+    grid = np.indices(shape)
+    rows, cols = grid[0], grid[1]
+    for _score, y, x, radius in sorted(candidates, reverse=True)[:_MAX_CANDIDATES]:
+        if not found[y, x]:
+            # The rim too: radii are tried in steps, the bubble may end a pixel further.
+            found |= (rows - y) ** 2 + (cols - x) ** 2 <= (radius + 1) ** 2
     return found
 
 

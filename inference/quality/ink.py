@@ -19,13 +19,14 @@ _BLACK_BLUE_SHARE = 0.75
 
 def ink_mask(
     density: Density, green_red: float, blue_red: float, black_density: float
-) -> np.ndarray:
-    """Where the thumbnail shows pen ink (blue, green, black or red), on glass or tissue."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the thumbnail shows blue, green or black ink, and where red ink (on glass or
+    tissue). Red ink has the hue of dense orange eosin: the caller tells it from a fold."""
     red_minus_green = density.red - density.green
     blue_minus_red = density.blue - density.red
+    seen = density.most > _MIN_INK_DENSITY
     green = red_minus_green > green_red
     blue = (blue_minus_red < -blue_red) & (red_minus_green > -green_red / 2)
-    red = (blue_minus_red > blue_red) & (density.most > 3 * _MIN_INK_DENSITY)
     black = (density.least > black_density) & (density.blue > _BLACK_BLUE_SHARE * density.most)
-    inked = green | blue | red | black
-    return np.asarray(inked & (density.most > _MIN_INK_DENSITY), dtype=bool)
+    red = (blue_minus_red > blue_red) & (density.most > 3 * _MIN_INK_DENSITY)
+    return np.asarray((green | blue | black) & seen, dtype=bool), np.asarray(red & seen, dtype=bool)

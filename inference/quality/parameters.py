@@ -28,6 +28,8 @@ class QualityParameters:
     bubble_max_radius_um: float = 1500.0
     bubble_rim_contrast: float = 6.0
     bubble_brightening: float = 10.0
+    coverslip_min_length_um: float = 1000.0
+    coverslip_rim_contrast: float = 4.0
     min_defect_area_mm2: float = 0.02
 
     @classmethod

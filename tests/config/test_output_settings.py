@@ -32,6 +32,8 @@ MARKED_QUALITY = {
     "bubble_max_radius_um": 1000.0,
     "bubble_rim_contrast": 8.0,
     "bubble_brightening": 20.0,
+    "coverslip_min_length_um": 2000.0,
+    "coverslip_rim_contrast": 6.0,
     "min_defect_area_mm2": 0.05,
 }
 

@@ -58,3 +58,65 @@ def upsampled(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     rows, cols = min(shape[0], big.shape[0]), min(shape[1], big.shape[1])
     out[:rows, :cols] = big[:rows, :cols]
     return out
+
+
+# Optical density per unit of ink (red, green, blue): each ink passes its own colour.
+INKS = {
+    "blue": (0.85, 0.55, 0.10),
+    "green": (0.80, 0.22, 0.62),
+    "black": (0.95, 0.95, 0.90),
+    "red": (0.10, 0.85, 0.65),
+}
+GLASS = 245.0
+
+
+def band(shape: tuple[int, ...], half_width_um: float, slope: float = 0.3) -> np.ndarray:
+    """A straight stroke through the middle of the slide (bool, finest level's grid)."""
+    rows, cols = np.indices(shape[:2])
+    middle_row, middle_col = shape[0] / 2, shape[1] / 2
+    distance = np.abs((rows - middle_row) - slope * (cols - middle_col)) / np.hypot(1, slope)
+    return np.asarray(distance * SPACING_UM <= half_width_um, dtype=bool)
+
+
+def disc(shape: tuple[int, ...], centre_um: tuple[float, float], radius_um: float) -> np.ndarray:
+    rows, cols = np.indices(shape[:2])
+    x, y = (c / SPACING_UM for c in centre_um)
+    return np.asarray(np.hypot(rows - y, cols - x) * SPACING_UM <= radius_um, dtype=bool)
+
+
+def _light(image: np.ndarray) -> np.ndarray:
+    return image.astype(np.float32) / GLASS
+
+
+def _pixels(light: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(light * GLASS), 0, 255).astype(np.uint8)
+
+
+def inked(image: np.ndarray, where: np.ndarray, ink: str, density: float) -> np.ndarray:
+    """Marker ink over tissue and glass alike: the light is multiplied by the ink's transmission."""
+    light = _light(image)
+    transmission = np.power(10.0, -np.asarray(INKS[ink], np.float32) * density)
+    light[where] *= transmission
+    return _pixels(light)
+
+
+def folded(image: np.ndarray, where: np.ndarray, extra: float) -> np.ndarray:
+    """Tissue lying on itself: its density (1 + extra) times, so darker and more saturated."""
+    light = np.clip(_light(image), 1e-3, 1.0)
+    light[where] = np.power(light[where], 1.0 + extra)
+    return _pixels(light)
+
+
+def bubbled(
+    image: np.ndarray, centre_um: tuple[float, float], radius_um: float, wash: float
+) -> np.ndarray:
+    """Air under the coverslip: the inside washed out towards white, a thin dark rim."""
+    light = _light(image)
+    rows, cols = np.indices(image.shape[:2])
+    x, y = (c / SPACING_UM for c in centre_um)
+    distance_um = np.hypot(rows - y, cols - x) * SPACING_UM
+    inside = distance_um <= radius_um
+    light[inside] += (1.0 - light[inside]) * wash
+    rim = np.exp(-(((distance_um - radius_um) / 6.0) ** 2)).astype(np.float32)
+    light *= (1.0 - 0.6 * rim)[..., None]
+    return _pixels(light)

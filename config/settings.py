@@ -267,7 +267,7 @@ class QualitySettings(Section):
     focus_block_um: Annotated[float, Field(ge=16, le=2048, json_schema_extra=AFFECTS_OUTPUT)] = (
         128.0
     )
-    min_sharpness: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.4
+    min_sharpness: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.45
     pen_green_red: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.05
     pen_blue_red: Annotated[float, Field(ge=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.2
     pen_black_density: Annotated[float, Field(gt=0, json_schema_extra=AFFECTS_OUTPUT)] = 0.3

@@ -5,7 +5,8 @@ of nuclei) long before it removes coarse contrast (4-8 µm, nuclei against strom
 of the two bands' energies is therefore a focus measure that does not depend on how much
 or how dark the stain is. It is measured at a mid pyramid level (about 1 µm per pixel), in
 blocks of the thumbnail grid that hold tissue, over their tissue pixels only: glass, blurred
-or not, is never measured.
+or not, is never measured. The coarse band is filtered on 2 x 2 means (a quarter of the
+pixels), and both bands are summed per 2 x 2 cell, so the full-size image is filtered once.
 """
 
 import math
@@ -25,6 +26,13 @@ _COARSER_TOLERANCE = 1.25
 _CHUNK_PIXELS = 2048
 # Grey-level energy added to the coarse band: a featureless block reads as blurred, noise as sharp.
 _ENERGY_FLOOR = 1.0
+# The fine band: pixels minus a Gaussian of 1 px (cut at 2 sigma: 5 taps).
+_FINE_SIGMA, _TRUNCATE = 1.0, 2.0
+# The coarse band, on the 2 x 2 means (half the pixels a side): Gaussians of 1 and 2 of their
+# pixels (the second as 1 then sqrt(3)), i.e. 2 and 4 px of the focus level.
+_COARSE_SIGMAS = (1.0, math.sqrt(3.0))
+# Energies are summed per cell of this many pixels a side (one pixel of the 2 x 2 means).
+CELL = 2
 
 
 @dataclass(frozen=True)
@@ -56,39 +64,62 @@ def focus_level(source: RegionSource, spacing_um: float) -> FocusLevel:
     return FocusLevel(index, reduction, shrink, spacing * reduction * shrink)
 
 
+def band_energies(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of `CELL` x `CELL` pixels: the energy of the finest band (1-2 px) and of a
+    coarser one (4-8 px), as sums over its pixels. `grey`'s sides are multiples of `CELL`."""
+    fine = grey - ndimage.gaussian_filter(grey, _FINE_SIGMA, truncate=_TRUNCATE)
+    means = 0.25 * _sums(grey)
+    coarse_2 = ndimage.gaussian_filter(means, _COARSE_SIGMAS[0], truncate=_TRUNCATE)
+    coarse_4 = ndimage.gaussian_filter(coarse_2, _COARSE_SIGMAS[1], truncate=_TRUNCATE)
+    return _sums(fine * fine), (coarse_2 - coarse_4) ** 2 * CELL**2
+
+
 def sharpness(grey: np.ndarray, weights: np.ndarray, blocks: np.ndarray, count: int) -> np.ndarray:
-    """Fine-band over coarse-band energy per block (`blocks`: block index of each pixel)."""
-    g = grey.astype(np.float32)
-    g1 = ndimage.gaussian_filter(g, 1.0, truncate=3.0)
-    g2 = ndimage.gaussian_filter(g1, math.sqrt(3.0), truncate=3.0)
-    g4 = ndimage.gaussian_filter(g2, math.sqrt(12.0), truncate=3.0)
-    fine = np.bincount(blocks.ravel(), ((g - g1) ** 2 * weights).ravel(), count)
-    coarse = np.bincount(blocks.ravel(), ((g2 - g4) ** 2 * weights).ravel(), count)
-    pixels = np.bincount(blocks.ravel(), weights.ravel(), count)
+    """Fine-band over coarse-band energy per block (`weights`, `blocks`: tissue share and
+    block index of each cell of `CELL` x `CELL` pixels)."""
+    fine, coarse = band_energies(grey)
+    cells = blocks.ravel()
+    fine_sum = np.bincount(cells, (fine * weights).ravel(), count)
+    coarse_sum = np.bincount(cells, (coarse * weights).ravel(), count)
+    pixels = np.bincount(cells, weights.ravel(), count) * CELL**2
     with np.errstate(invalid="ignore", divide="ignore"):
-        return fine / (coarse + _ENERGY_FLOOR * pixels)
+        return fine_sum / (coarse_sum + _ENERGY_FLOOR * pixels)
+
+
+def _sums(a: np.ndarray) -> np.ndarray:
+    """Sums of 2 x 2 pixels (sides even)."""
+    return np.asarray(a[0::2, 0::2] + a[0::2, 1::2] + a[1::2, 0::2] + a[1::2, 1::2])
 
 
 def blurred_blocks(
     source: RegionSource, tissue: TissueMask, block: int, min_sharpness: float, spacing_um: float
 ) -> np.ndarray:
     """Per block of `block` x `block` thumbnail pixels: True where tissue is out of focus."""
+    return np.asarray(block_sharpness(source, tissue, block, spacing_um) < min_sharpness)
+
+
+def block_sharpness(
+    source: RegionSource, tissue: TissueMask, block: int, spacing_um: float
+) -> np.ndarray:
+    """Per block of `block` x `block` thumbnail pixels: its sharpness (NaN off tissue)."""
     where = focus_level(source, spacing_um)
     rows, cols = (math.ceil(side / block) for side in tissue.mask.shape)
     on_tissue = _block_any(tissue.mask, block, rows, cols)
-    blurred = np.zeros((rows, cols), dtype=bool)
+    found = np.full((rows, cols), np.nan)
     scale = tissue.spacing_um / where.spacing_um  # focus pixels per thumbnail pixel
     step = max(1, math.floor(_CHUNK_PIXELS / (scale * block)))
     for top in range(0, rows, step):
         for left in range(0, cols, step):
             chunk = on_tissue[top : top + step, left : left + step]
             if chunk.any():
-                found = _chunk_blurred(source, tissue, where, block, (top, left), chunk.shape)
-                blurred[top : top + step, left : left + step] = found < min_sharpness
-    return np.asarray(blurred & on_tissue, dtype=bool)
+                found[top : top + step, left : left + step] = _chunk_sharpness(
+                    source, tissue, where, block, (top, left), chunk.shape
+                )
+    found[~on_tissue] = np.nan
+    return found
 
 
-def _chunk_blurred(
+def _chunk_sharpness(
     source: RegionSource,
     tissue: TissueMask,
     where: FocusLevel,
@@ -113,9 +144,16 @@ def _chunk_blurred(
     if y1 <= y0 or x1 <= x0:
         return np.full(shape, np.nan)
     grey = _read_grey(source, where, Region(Point(x0, y0), Size(x1 - x0, y1 - y0)))
-    thumb_rows = np.minimum(((np.arange(y0, y1) + 0.5) / ratio).astype(np.int64), height - 1)
-    thumb_cols = np.minimum(((np.arange(x0, x1) + 0.5) / ratio).astype(np.int64), width - 1)
-    weights = tissue.mask[np.ix_(thumb_rows, thumb_cols)].astype(np.float32)
+    rows, cols = math.ceil((y1 - y0) / CELL), math.ceil((x1 - x0) / CELL)
+    grey = np.pad(
+        grey, ((0, rows * CELL - grey.shape[0]), (0, cols * CELL - grey.shape[1])), "edge"
+    )
+    centre_rows = y0 + CELL * np.arange(rows) + CELL / 2
+    centre_cols = x0 + CELL * np.arange(cols) + CELL / 2
+    thumb_rows = np.minimum((centre_rows / ratio).astype(np.int64), height - 1)
+    thumb_cols = np.minimum((centre_cols / ratio).astype(np.int64), width - 1)
+    read = (centre_rows < y1)[:, None] & (centre_cols < x1)[None, :]
+    weights = (tissue.mask[np.ix_(thumb_rows, thumb_cols)] & read).astype(np.float32)
     block_rows = (thumb_rows // block - corner[0])[:, None]
     block_cols = (thumb_cols // block - corner[1])[None, :]
     blocks = block_rows * shape[1] + block_cols

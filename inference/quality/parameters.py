@@ -18,7 +18,7 @@ class QualityParameters:
     min_evaluable_fraction: float = 0.7
     focus_spacing_um: float = 1.0
     focus_block_um: float = 128.0
-    min_sharpness: float = 0.4
+    min_sharpness: float = 0.45
     pen_green_red: float = 0.05
     pen_blue_red: float = 0.2
     pen_black_density: float = 0.3

@@ -49,6 +49,14 @@ def test_the_defocused_half_is_found(kind: SlideKind) -> None:
     ]
 
 
+@pytest.mark.parametrize("kind", list(SlideKind))
+def test_a_slight_defocus_is_found(kind: SlideKind) -> None:
+    # A 1 um Gaussian defocus is what set the threshold (default.toml); clean slides above.
+    slide = source(defocused(rendered(kind, 7), 1.0))
+    quality = assess_quality(slide, tissue_of(slide), PARAMETERS)
+    assert quality.fraction(Defect.BLUR) > 0.9
+
+
 def test_blurred_glass_leaves_the_slide_evaluable() -> None:
     image = rendered(SlideKind.BENIGN, 5)
     sharp = source(image)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from inference.ink import InkColours, ink_mask
-from inference.quality.bubbles import bubble_mask
+from inference.quality.bubbles import bubble_mask, with_tissue_under
 from inference.quality.colour import optical_density
 from inference.quality.coverslip import coverslip_mask
 from inference.quality.focus import blurred_blocks
@@ -51,6 +51,8 @@ def assess_quality(
             parameters.bubble_brightening,
         ),
     }
+    # Tissue under air is too pale for the tissue threshold: count it, as under air.
+    tissue = with_tissue_under(tissue, found[Defect.BUBBLE])
     return QualityMap(
         tissue, {defect: _cleaned(mask, tissue, parameters) for defect, mask in found.items()}
     )

@@ -4,10 +4,16 @@ The paper searches the grey-level threshold t that minimises w1 s1(t)^2 + w2 s2(
 the weights fixed at w1 = w2 = 0.5 (rather than Otsu's class probabilities); tissue is
 the darker class. A slide of blank glass still splits into two classes of noise, so the
 two classes must also differ by a minimum contrast for anything to count as tissue.
+
+Marker ink (inference.ink) is darker than any stain: left in, it would take the dark class
+for itself and leave the tissue out. So the threshold is found without ink; ink on glass
+is not tissue, and ink over tissue stays tissue, for the quality gate to mark as pen: a
+stroke narrower than `ink_width_um` with tissue on both sides, and the darker part of the
+ink (where stain adds to it) wherever it meets the tissue beside the stroke.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -15,6 +21,7 @@ from scipy import ndimage
 from torch.nn import functional
 
 from inference.errors import NoTissueError
+from inference.ink import InkColours, inks_before_tissue
 from inference.reading import read_region
 from inference.source import RegionSource
 from inference.tiling import Point, Region, Size
@@ -24,6 +31,9 @@ _LUMA = (0.299, 0.587, 0.114)
 # Rows of the thumbnail level read at a time when it must be shrunk (bounds memory).
 _STRIP_ROWS = 1024
 _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
+# Under ink, tissue adds at least this optical density (log10) to the ink's own.
+_STAIN_DENSITY = 0.08
+_DENSITY_STEPS = 100
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,9 @@ class TissueParameters:
     min_area_mm2: float = 0.01
     # Some scanners fill the area they did not scan with black: never tissue.
     black_level: int = 16
+    ink: InkColours = field(default_factory=InkColours)
+    # Marker strokes up to this wide, with tissue on both sides, are tissue under ink.
+    ink_width_um: float = 320.0
 
 
 @dataclass(frozen=True)
@@ -90,14 +103,21 @@ def detect_tissue(thumbnail: Thumbnail, parameters: TissueParameters) -> TissueM
     """The tissue mask of a thumbnail; raises NoTissueError when the slide is not evaluable."""
     grey = grey_levels(thumbnail.image)
     scanned = grey >= parameters.black_level
-    threshold, contrast = otsu_equal_weights(grey[scanned])
+    colours = inks_before_tissue(thumbnail.image, parameters.ink)
+    ink = colours[0] | colours[1] | colours[2]
+    threshold, contrast = otsu_equal_weights(grey[scanned & ~ink])
     if threshold is None or contrast < parameters.min_contrast:
         raise NoTissueError(
             "the slide is not evaluable: no tissue was found on its thumbnail "
             f"(grey-level contrast {contrast:.1f} < {parameters.min_contrast}); "
             "check that the slide holds stained tissue and was scanned in focus"
         )
-    mask = clean_mask(scanned & (grey <= threshold), thumbnail.spacing_um, parameters)
+    # Cleaned first: the soft edge of a stroke, too pale for ink, must not pass for tissue.
+    stained = clean_mask(scanned & ~ink & (grey <= threshold), thumbnail.spacing_um, parameters)
+    under_ink = ink & _close(stained, _radius(parameters.ink_width_um, thumbnail.spacing_um))
+    for colour in colours:
+        under_ink |= _darker_beside(grey, colour, stained)
+    mask = clean_mask(stained | under_ink, thumbnail.spacing_um, parameters)
     if not mask.any():
         raise NoTissueError(
             "the slide is not evaluable: only specks smaller than "
@@ -141,6 +161,41 @@ def clean_mask(mask: np.ndarray, spacing_um: float, parameters: TissueParameters
     tensor = _erode(_dilate(tensor, closing), closing)
     min_pixels = parameters.min_area_mm2 / (spacing_um / 1000) ** 2
     return _drop_small_components(tensor[0, 0] > 0.5, min_pixels).numpy()
+
+
+def _darker_beside(grey: np.ndarray, ink: np.ndarray, stained: np.ndarray) -> np.ndarray:
+    """The darker part of one ink's strokes (stain adds to it) where it meets tissue.
+
+    Densities add, so the split is made on density, within the strokes' cores (their edges
+    are part glass)."""
+    core = ink & ~_grown(~ink)
+    if not core.any():
+        return np.zeros_like(ink)
+    density = np.rint(_DENSITY_STEPS * np.log10(255.0 / np.maximum(grey, 1.0)))
+    density = density.clip(0, 255).astype(np.uint8)
+    threshold, contrast = otsu_equal_weights(density[core])
+    if threshold is None or contrast < _STAIN_DENSITY * _DENSITY_STEPS:
+        return np.zeros_like(ink)
+    darker = ink & (density > threshold)
+    labels = component_labels(darker)
+    meets = np.zeros(int(labels.max()) + 1, dtype=bool)
+    meets[labels[_grown(stained) & darker]] = True
+    meets[0] = False
+    return np.asarray(meets[labels], dtype=bool)
+
+
+def _grown(mask: np.ndarray) -> np.ndarray:
+    """`mask` and its eight neighbours."""
+    return np.asarray(ndimage.binary_dilation(mask, structure=_EIGHT_NEIGHBOURS), dtype=bool)
+
+
+def _close(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Closing that takes beyond the thumbnail as glass (it bridges only what lies between)."""
+    if radius == 0:
+        return mask
+    padded = functional.pad(torch.from_numpy(mask).float()[None, None], (radius,) * 4)
+    closed = _erode(_dilate(padded, radius), radius)[0, 0, radius:-radius, radius:-radius]
+    return (closed > 0.5).numpy()
 
 
 def _radius(size_um: float, spacing_um: float) -> int:

@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from inference.quality.bubbles import bubble_mask
+from inference.ink import InkColours, ink_mask
+from inference.quality.bubbles import bubble_mask, with_tissue_under
 from inference.quality.colour import optical_density
 from inference.quality.coverslip import coverslip_mask
 from inference.quality.focus import blurred_blocks
 from inference.quality.folds import fold_mask
-from inference.quality.ink import ink_mask
 from inference.quality.outcome import Defect, QualityMap
 from inference.quality.parameters import QualityParameters
 from inference.source import RegionSource
@@ -26,7 +26,8 @@ def assess_quality(
         return QualityMap(tissue, {defect: nothing for defect in Defect})
     density = optical_density(tissue)
     ink, red = ink_mask(
-        density, parameters.pen_green_red, parameters.pen_blue_red, parameters.pen_black_density
+        density,
+        InkColours(parameters.pen_green_red, parameters.pen_blue_red, parameters.pen_black_density),
     )
     fold = fold_mask(
         density, tissue.mask, parameters.fold_density_ratio, parameters.fold_nuclear_ratio
@@ -50,6 +51,8 @@ def assess_quality(
             parameters.bubble_brightening,
         ),
     }
+    # Tissue under air is too pale for the tissue threshold: count it, as under air.
+    tissue = with_tissue_under(tissue, found[Defect.BUBBLE])
     return QualityMap(
         tissue, {defect: _cleaned(mask, tissue, parameters) for defect, mask in found.items()}
     )

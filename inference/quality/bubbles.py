@@ -5,12 +5,16 @@ at every place; a bubble's rim is one line that keeps the same distance from a c
 a ring filter (the mean line strength along a circle, minus that just inside and outside
 it) answers most strongly at a bubble's centre and radius. Air also lets more light
 through than mounting medium: the disc inside must be brighter than the ring outside.
+
+Under air, tissue is so pale that it falls above the slide's tissue threshold; what stays
+darker than the glass by `_PALE_TISSUE_CONTRAST` there is added to the tissue, so that the
+gate counts it (as under a bubble) instead of losing it.
 """
 
 import math
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 
 from inference.tissue import TissueMask, grey_levels
 
@@ -22,6 +26,10 @@ _DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
 _RADIUS_STEP = 1.15
 # Candidate centres examined, best first (bounds the time on a slide full of rings).
 _MAX_CANDIDATES = 2000
+# Under air, tissue is at least this many grey levels darker than the slide's glass.
+_PALE_TISSUE_CONTRAST = 10.0
+# Pale tissue is judged over about this much of the slide (glass has grain too).
+_PALE_TISSUE_UM = 32.0
 
 
 def bubble_mask(
@@ -42,6 +50,20 @@ def bubble_mask(
             for y, x in zip(*np.nonzero(centres), strict=True):
                 candidates.append((float(score[y, x]), int(y), int(x), radius))
     return _strongest_discs(candidates, tissue.mask.shape)
+
+
+def with_tissue_under(tissue: TissueMask, air: np.ndarray) -> TissueMask:
+    """`tissue` with the pale tissue under `air` (bubbles, beyond a coverslip edge) added."""
+    if not air.any() or tissue.mask.all():
+        return tissue
+    grey = grey_levels(tissue.thumbnail.image).astype(np.float32)
+    glass = float(np.median(grey[~tissue.mask]))
+    size = max(1, round(_PALE_TISSUE_UM / tissue.spacing_um))
+    smoothed = ndimage.uniform_filter(grey, size=size, mode="nearest")
+    # Not the dark rim itself, nor the glass beside it that smoothing darkens.
+    inside = ndimage.binary_erosion(air, iterations=size)
+    pale = inside & ~tissue.mask & (smoothed <= glass - _PALE_TISSUE_CONTRAST)
+    return TissueMask(tissue.mask | pale, tissue.thumbnail, tissue.threshold)
 
 
 def _strongest_discs(

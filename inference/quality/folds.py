@@ -7,7 +7,7 @@ threshold rises with that share, so only density beyond what nuclei reach counts
 
 import numpy as np
 
-from inference.quality.colour import Density
+from inference.density import Density
 
 # Eosin-rich tissue absorbs about this share of its density in red; hematoxylin about a third.
 _EOSIN_RED_SHARE = 0.15

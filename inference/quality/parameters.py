@@ -3,6 +3,8 @@
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
+from inference.ink import InkColours
+
 
 class QualitySection(Protocol):
     """What the settings' `[quality]` section offers (config.settings.QualitySettings)."""
@@ -19,9 +21,9 @@ class QualityParameters:
     focus_spacing_um: float = 1.0
     focus_block_um: float = 128.0
     min_sharpness: float = 0.45
-    pen_green_red: float = 0.05
-    pen_blue_red: float = 0.2
-    pen_black_density: float = 0.3
+    pen_green_red: float = InkColours.green_red
+    pen_blue_red: float = InkColours.blue_red
+    pen_black_density: float = InkColours.black_density
     fold_density_ratio: float = 1.4
     fold_nuclear_ratio: float = 2.5
     bubble_min_radius_um: float = 150.0

@@ -80,8 +80,9 @@ def test_blank_glass_is_not_evaluable() -> None:
 
 def test_only_specks_is_not_evaluable() -> None:
     image = np.full((100, 100, 3), 236, dtype=np.uint8)
-    image[50, 50] = 60
-    image[10:12, 80:82] = 60
+    # Stain-coloured (neutral grey would be black ink, left out of the threshold).
+    image[50, 50] = (120, 60, 140)
+    image[10:12, 80:82] = (120, 60, 140)
     with pytest.raises(NoTissueError, match="specks"):
         detect_tissue(thumbnail(image, spacing=8.0), PARAMETERS)
 

@@ -1,5 +1,6 @@
 """Pen ink: blue, green, black and red marker found on tissue; H&E itself never is."""
 
+import numpy as np
 import pytest
 
 from inference.quality import Defect, QualityParameters, assess_quality
@@ -40,3 +41,21 @@ def test_black_ink_is_found() -> None:
     found = quality.defects[Defect.PEN]
     assert found_share(found, truth, tissue) > 0.9
     assert found_elsewhere(found, truth) == 0
+
+
+@pytest.mark.parametrize(("kind", "seed"), [(SlideKind.BENIGN, 1), (SlideKind.MALIGNANT, 2)])
+def test_dark_ink_leaves_the_tissue_mask_whole(kind: SlideKind, seed: int) -> None:
+    # Dark wide strokes across tissue and glass once took Otsu's dark class for themselves.
+    image = rendered(kind, seed)
+    # Two strokes that do not cross (ink over ink is darker than ink over tissue).
+    black = np.roll(band(image.shape, 100.0, slope=0.2), -800, axis=0)
+    blue = np.roll(band(image.shape, 120.0, slope=0.2), 700, axis=0)
+    slide = source(inked(inked(image, black, "black", 0.8), blue, "blue", 0.8))
+    clean = tissue_of(source(image)).mask
+    tissue = tissue_of(slide)
+    overlap = np.count_nonzero(tissue.mask & clean) / np.count_nonzero(tissue.mask | clean)
+    assert overlap > 0.9
+    quality = assess_quality(slide, tissue, PARAMETERS)
+    truth = on_thumbnail(black | blue, tissue) & clean
+    truth_share = np.count_nonzero(truth) / np.count_nonzero(clean)
+    assert quality.fraction(Defect.PEN) == pytest.approx(truth_share, abs=0.05)

@@ -18,8 +18,27 @@ from inference.tissue import component_labels
 GLASS, BENIGN, MALIGNANT = 0, 1, 2
 
 
+class ConfusionRates:
+    """Sensitivity and specificity of counts of true and false positives and negatives."""
+
+    true_positive: int
+    false_positive: int
+    false_negative: int
+    true_negative: int
+
+    @property
+    def sensitivity(self) -> float | None:
+        positives = self.true_positive + self.false_negative
+        return self.true_positive / positives if positives else None
+
+    @property
+    def specificity(self) -> float | None:
+        negatives = self.true_negative + self.false_positive
+        return self.true_negative / negatives if negatives else None
+
+
 @dataclass(frozen=True)
-class MapAgreement:
+class MapAgreement(ConfusionRates):
     """Pixel-level and lesion-level agreement of one slide's map with its truth."""
 
     true_positive: int
@@ -33,16 +52,6 @@ class MapAgreement:
     def dice(self) -> float | None:
         denominator = 2 * self.true_positive + self.false_positive + self.false_negative
         return 2 * self.true_positive / denominator if denominator else None
-
-    @property
-    def sensitivity(self) -> float | None:
-        positives = self.true_positive + self.false_negative
-        return self.true_positive / positives if positives else None
-
-    @property
-    def specificity(self) -> float | None:
-        negatives = self.true_negative + self.false_positive
-        return self.true_negative / negatives if negatives else None
 
     def __add__(self, other: "MapAgreement") -> "MapAgreement":
         return MapAgreement(

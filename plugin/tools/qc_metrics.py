@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from inference.evaluation.maps import ConfusionRates
 from inference.quality import Defect
 from inference.synthetic import ArtefactKind
 
@@ -52,7 +53,7 @@ def cell_areas(
 
 
 @dataclass(frozen=True)
-class CellCounts:
+class CellCounts(ConfusionRates):
     """Regions by truth and finding."""
 
     true_positive: int = 0
@@ -67,16 +68,6 @@ class CellCounts:
             self.true_negative + other.true_negative,
             self.false_positive + other.false_positive,
         )
-
-    @property
-    def sensitivity(self) -> float | None:
-        positives = self.true_positive + self.false_negative
-        return self.true_positive / positives if positives else None
-
-    @property
-    def specificity(self) -> float | None:
-        negatives = self.true_negative + self.false_positive
-        return self.true_negative / negatives if negatives else None
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -8,13 +8,19 @@ from inference.quality import Defect, QualityMap, QualityParameters
 def check_evaluable(quality: QualityMap, parameters: QualityParameters) -> None:
     """Raise PoorQualityError, saying why, when too little of the tissue is evaluable."""
     evaluable = quality.evaluable_fraction
-    if evaluable < parameters.min_evaluable_fraction:
+    if not evaluable_enough(evaluable, parameters):
         reasons = defect_words(quality) or "the quality checks left too little tissue"
         raise PoorQualityError(
             f"the slide is not evaluable: {reasons}; {percent(evaluable)} evaluable, "
             f"at least {percent(parameters.min_evaluable_fraction)} needed",
             quality,
         )
+
+
+def evaluable_enough(evaluable_fraction: float, parameters: QualityParameters) -> bool:
+    """The gate's slide-level rule: a slide is scored when this share of its tissue is
+    evaluable (`quality.min_evaluable_fraction`)."""
+    return evaluable_fraction >= parameters.min_evaluable_fraction
 
 
 def warning(quality: QualityMap | None) -> str | None:

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from inference.evaluation.maps import ConfusionRates
-from inference.quality import Defect
+from inference.gate import evaluable_enough
+from inference.quality import Defect, QualityParameters
 from inference.synthetic import ArtefactKind
 
 KIND_DEFECT = {
@@ -34,9 +35,10 @@ class SlideDecision(enum.StrEnum):
     CLEAN = "clean"
 
 
-def decide(evaluable: float, minimum: float, excluded: bool) -> SlideDecision:
-    """The gate's rule: too little evaluable tissue, else a warning when any was left out."""
-    if evaluable < minimum:
+def decide(evaluable: float, parameters: QualityParameters, excluded: bool) -> SlideDecision:
+    """The gate's rule (inference.gate): too little evaluable tissue, else a warning when any
+    was left out."""
+    if not evaluable_enough(evaluable, parameters):
         return SlideDecision.NOT_EVALUABLE
     return SlideDecision.WARNING if excluded else SlideDecision.CLEAN
 

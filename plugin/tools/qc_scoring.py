@@ -118,7 +118,6 @@ def assess_slide(folder: Path, rule: QcRule) -> SlideQC:
         for name, mask in expected.items()
     }
     excluded = float(np.count_nonzero(expected[ANY]) / truth.tissue_pixels)
-    minimum = rule.parameters.min_evaluable_fraction
     return SlideQC(
         name=folder.name,
         drawn=tuple(kind.value for kind in truth.masks),
@@ -131,9 +130,9 @@ def assess_slide(folder: Path, rule: QcRule) -> SlideQC:
             kind.value: quality.fraction(defect) if quality else 0.0
             for kind, defect in KIND_DEFECT.items()
         },
-        truth_decision=decide(1.0 - excluded, minimum, excluded >= rule.min_truth_fraction),
+        truth_decision=decide(1.0 - excluded, rule.parameters, excluded >= rule.min_truth_fraction),
         found_decision=(
-            decide(quality.evaluable_fraction, minimum, bool(quality.excluded.any()))
+            decide(quality.evaluable_fraction, rule.parameters, bool(quality.excluded.any()))
             if quality
             else SlideDecision.NOT_EVALUABLE
         ),

@@ -3,6 +3,10 @@
 import numpy as np
 import pytest
 
+from inference.errors import PoorQualityError
+from inference.gate import check_evaluable
+from inference.quality import Defect, QualityMap, QualityParameters
+from inference.tissue import Thumbnail, TissueMask
 from plugin.tools.qc_metrics import (
     ANY,
     CellCounts,
@@ -51,9 +55,26 @@ def test_no_regions_give_no_figure_rather_than_a_zero() -> None:
 
 
 def test_decisions_follow_the_gate_rule() -> None:
-    assert decide(0.5, 0.7, True) is SlideDecision.NOT_EVALUABLE
-    assert decide(0.9, 0.7, True) is SlideDecision.WARNING
-    assert decide(1.0, 0.7, False) is SlideDecision.CLEAN
+    parameters = QualityParameters(min_evaluable_fraction=0.7)
+    assert decide(0.5, parameters, True) is SlideDecision.NOT_EVALUABLE
+    assert decide(0.9, parameters, True) is SlideDecision.WARNING
+    assert decide(1.0, parameters, False) is SlideDecision.CLEAN
+
+
+@pytest.mark.parametrize("evaluable_pixels", [0, 69, 70, 71, 100])
+def test_a_slide_is_not_evaluable_exactly_when_the_gate_says_so(evaluable_pixels: int) -> None:
+    thumbnail = Thumbnail(np.zeros((10, 10, 3), np.uint8), 8.0, 0)
+    blur = np.zeros((10, 10), bool)
+    blur.flat[evaluable_pixels:] = True
+    quality = QualityMap(TissueMask(np.ones((10, 10), bool), thumbnail, 0.5), {Defect.BLUR: blur})
+    parameters = QualityParameters(min_evaluable_fraction=0.7)
+    decision = decide(quality.evaluable_fraction, parameters, bool(quality.excluded.any()))
+    try:
+        check_evaluable(quality, parameters)
+    except PoorQualityError:
+        assert decision is SlideDecision.NOT_EVALUABLE
+    else:
+        assert decision is not SlideDecision.NOT_EVALUABLE
 
 
 def _slide(name: str, counts: CellCounts, truth: SlideDecision, found: SlideDecision) -> SlideQC:

@@ -8,6 +8,17 @@ FROM ${BASE_IMAGE} AS build
 # Only behind a TLS-inspecting proxy (.ci/image-smoke): the CA bundle pip trusts, mounted into
 # the build with `podman build -v`. Empty: pip's own.
 ARG PIP_CERT=""
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# The case page's slide viewer: npm installs exactly the lockfile's versions (no install scripts)
+# here, whatever the build machine holds (.dockerignore leaves its node_modules out); npm trusts
+# PIP_CERT too. Only the served files go on to the image.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends npm \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /viewer
+COPY plugin/web/viewer/package.json plugin/web/viewer/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund ${PIP_CERT:+--cafile "$PIP_CERT"}
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY config config
@@ -29,6 +40,7 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PATHSENTRY_STORAGE__DATA_DIR=/data \
     PATHSENTRY_WEB__HOST=0.0.0.0 \
+    PATHSENTRY_WEB__VIEWER_ASSETS=/opt/pathsentry/viewer \
     TORCHINDUCTOR_CACHE_DIR=/data/cache/torchinductor \
     TRITON_CACHE_DIR=/data/cache/triton
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -42,6 +54,8 @@ RUN if [ -n "${TORCH_WHEELS}" ]; then \
       pip install --find-links "${TORCH_WHEELS}" "torch==${TORCH_VERSION}+${TORCH_FLAVOUR}"; \
     else pip install --index-url "${TORCH_INDEX}/${TORCH_FLAVOUR}" "torch==${TORCH_VERSION}"; fi
 COPY --from=build /wheels /wheels
+COPY --from=build /viewer/node_modules/dicom-microscopy-viewer /opt/pathsentry/viewer/dicom-microscopy-viewer
+COPY --from=build /viewer/node_modules/dicomweb-client /opt/pathsentry/viewer/dicomweb-client
 # The one wheel built above (its version is this source tree's).
 # hadolint ignore=DL3013
 RUN wheel=(/wheels/pathsentry-*.whl) && pip install "${wheel[0]}[postgres]" && rm -rf /wheels \

@@ -43,11 +43,13 @@ class Lease:
 
 @dataclass(frozen=True)
 class Recovered:
-    """What `requeue_stale` did with jobs whose worker stopped: ids per outcome."""
+    """What `requeue_stale` did with jobs whose worker stopped: ids per outcome (`failing`:
+    queued for a worker to fail them with their report, see `crashed_out`)."""
 
     requeued: tuple[int, ...]
     failed: tuple[int, ...]
     cancelled: tuple[int, ...]
+    failing: tuple[int, ...] = ()
 
 
 def enqueue(session: Session, slide_id: int, content_key: str, *, max_attempts: int) -> Job:
@@ -257,9 +259,11 @@ def requeue_stale(
     """Recover jobs left running by a worker that died (no heartbeat since `heartbeat_before`).
 
     The service stopping under a job is not the slide's failure: the attempt is given back and
-    a crash counted instead. They are queued again until `max_crashes` crashes; then the job
-    fails (the slide probably crashes the process), saying so. A job already asked to cancel is
-    cancelled. At start-up of the single-process service every running job is stale: pass now.
+    a crash counted instead. They are queued again until `max_crashes` crashes; at the last the
+    job is queued once more for a worker to fail it (the slide probably crashes the process)
+    without analysing it, with its "failed" report (`crashed_out`, `crash_reason`); a job that
+    crashes even that fails here, without a report. A job already asked to cancel is cancelled.
+    At start-up of the single-process service every running job is stale: pass now.
     """
     if max_crashes < 1:
         raise ValueError(f"max_crashes must be at least 1, got {max_crashes}")
@@ -277,14 +281,24 @@ def requeue_stale(
     )
     failed = _recover(
         session,
-        sa.and_(stale, Job.crashes + 1 >= max_crashes),
+        sa.and_(stale, Job.crashes + 1 > max_crashes),
         {
             **crashed,
             "state": JobState.FAILED,
             "finished_at": now,
-            "reason": f"the service stopped (killed, out of memory or crashed) while analysing "
-            f"this slide {max_crashes} times (jobs.max_crashes = {max_crashes}); the slide may "
-            "crash the service: look at it, then retry the job",
+            "reason": crash_reason(max_crashes),
+        },
+    )
+    failing = _recover(
+        session,
+        sa.and_(stale, Job.crashes + 1 == max_crashes),
+        {
+            **crashed,
+            "state": JobState.QUEUED,
+            "worker": None,
+            "progress": 0.0,
+            "stage": "waiting to fail (it crashed the service)",
+            "reason": crash_reason(max_crashes),
         },
     )
     requeued = _recover(
@@ -301,9 +315,24 @@ def requeue_stale(
             + f" of at most {max_crashes}); queued again",
         },
     )
-    if requeued:
+    if requeued or failing:
         note(session, Ready.JOB)
-    return Recovered(requeued=requeued, failed=failed, cancelled=cancelled)
+    return Recovered(requeued=requeued, failed=failed, cancelled=cancelled, failing=failing)
+
+
+def crashed_out(lease: Lease, max_crashes: int) -> bool:
+    """Whether a claimed job is one that crashed the service `max_crashes` times: its worker
+    fails it with `crash_reason` (and its "failed" report) instead of analysing it."""
+    return lease.crashes >= max_crashes
+
+
+def crash_reason(max_crashes: int) -> str:
+    """Why a job that crashed the service `max_crashes` times failed, in words."""
+    return (
+        f"the service stopped (killed, out of memory or crashed) while analysing this slide "
+        f"{max_crashes} times (jobs.max_crashes = {max_crashes}); the slide may crash the "
+        "service: look at it, then retry the job"
+    )
 
 
 def get_job(session: Session, job_id: int) -> Job:

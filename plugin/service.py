@@ -337,8 +337,10 @@ def _log_start(service: Service, recovered: Recovered | None) -> None:
     log.info("storage: %s", settings.storage.data_dir)
     if recovered is not None:
         log.info(
-            "jobs of the last run: %d queued again, %d failed (jobs.max_crashes reached)",
+            "jobs of the last run: %d queued again, %d to fail with their report "
+            "(jobs.max_crashes reached), %d failed",
             len(recovered.requeued),
+            len(recovered.failing),
             len(recovered.failed),
         )
 

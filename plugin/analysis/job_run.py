@@ -50,6 +50,7 @@ class WorkerConfig:
     retry_delay: timedelta = timedelta(seconds=30)
     poll_interval_s: float = 1.0
     progress_interval_s: float = 0.5
+    max_crashes: int = 5
 
 
 def worker_config(settings: Settings, name: str, device: str) -> WorkerConfig:
@@ -60,6 +61,7 @@ def worker_config(settings: Settings, name: str, device: str) -> WorkerConfig:
         destinations=tuple(destination.name for destination in settings.export.destinations),
         retry_delay=timedelta(seconds=settings.jobs.retry_delay_s),
         poll_interval_s=settings.jobs.poll_interval_s,
+        max_crashes=settings.jobs.max_crashes,
     )
 
 
@@ -123,6 +125,8 @@ class JobRunner:
         context: JobContext | None = None
         try:
             context = self._context(lease)
+            if jobs.crashed_out(lease, self.config.max_crashes):
+                return self._crashed_out(context)
             return self.pipeline(context)
         except JobCancelledError:
             return _Stopped.CANCELLED
@@ -147,6 +151,12 @@ class JobRunner:
             if context is not None and failure.fails_for_good(context.last_attempt):
                 return replace(failure, report=self._failure_report(context, failure))
             return failure
+
+    def _crashed_out(self, context: JobContext) -> Failure:
+        """A job under which the service stopped `max_crashes` times fails without being
+        analysed again, with its "failed" report like any job that fails for good."""
+        failure = Failure(jobs.crash_reason(self.config.max_crashes), FailureKind.DETERMINISTIC)
+        return replace(failure, report=self._failure_report(context, failure))
 
     def _lose_device(self, lease: jobs.Lease, failure: Failure) -> None:
         self.device_loss.mark(failure.reason)

@@ -170,11 +170,13 @@ class WorkerPool:
                 session, heartbeat_before=before, max_crashes=self._max_crashes, now=now
             )
             session.commit()
-        if recovered.requeued or recovered.failed or recovered.cancelled:
+        if recovered.requeued or recovered.failing or recovered.failed or recovered.cancelled:
             log.warning(
-                "recovered jobs left running: %d queued again, %d failed (they stopped the "
-                "service jobs.max_crashes times), %d cancelled",
+                "recovered jobs left running: %d queued again, %d queued to fail with their "
+                "report (they stopped the service jobs.max_crashes times), %d failed (it "
+                "stopped even then), %d cancelled",
                 len(recovered.requeued),
+                len(recovered.failing),
                 len(recovered.failed),
                 len(recovered.cancelled),
             )

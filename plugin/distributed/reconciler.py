@@ -121,10 +121,12 @@ class Reconciler:
 
 
 def _log_recovered(recovered: jobs.Recovered) -> None:
-    if recovered.requeued or recovered.failed or recovered.cancelled:
+    if recovered.requeued or recovered.failing or recovered.failed or recovered.cancelled:
         log.warning(
-            "recovered jobs without a heartbeat: %d queued again, %d failed, %d cancelled",
+            "recovered jobs without a heartbeat: %d queued again, %d queued to fail with "
+            "their report, %d failed, %d cancelled",
             len(recovered.requeued),
+            len(recovered.failing),
             len(recovered.failed),
             len(recovered.cancelled),
         )

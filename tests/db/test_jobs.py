@@ -243,15 +243,25 @@ def test_requeue_stale_recovers_jobs_of_a_dead_worker(database: Database) -> Non
 def test_crashes_fail_a_job_only_after_max_crashes(database: Database) -> None:
     (job_id,) = _queued_slides(database, 1)  # max_attempts=2: fewer than the crashes allowed
     outcomes = []
-    for _ in range(4):
-        _claim(database)
+    leases = []
+    for _ in range(5):
+        leases.append(_claim(database))
         with database.session() as session:
             outcomes.append(jobs.requeue_stale(session, heartbeat_before=utcnow(), max_crashes=4))
             session.commit()
+        if len(outcomes) == 4:  # queued once more, for a worker to fail with its report
+            job = _job(database, job_id)
+            assert (job.state, job.crashes, job.reason) == (
+                JobState.QUEUED,
+                4,
+                jobs.crash_reason(4),
+            )
     assert [o.requeued for o in outcomes[:3]] == [(job_id,)] * 3
-    assert outcomes[3].failed == (job_id,)
+    assert [jobs.crashed_out(lease, 4) for lease in leases] == [False] * 4 + [True]
+    assert (outcomes[3].failing, outcomes[3].requeued) == ((job_id,), ())
+    assert outcomes[4].failed == (job_id,)  # it stopped the service even while failing
     job = _job(database, job_id)
-    assert (job.state, job.attempts, job.crashes) == (JobState.FAILED, 0, 4)
+    assert (job.state, job.attempts, job.crashes) == (JobState.FAILED, 0, 5)
     assert "4 times (jobs.max_crashes = 4)" in (job.reason or "")
     with database.session() as session:
         retried = jobs.retry(session, job_id)

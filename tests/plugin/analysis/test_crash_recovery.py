@@ -6,13 +6,14 @@ import sys
 import threading
 from pathlib import Path
 
-from config import DbSettings, JobSettings, Settings, StorageSettings
+from config import DbSettings, ExportSettings, JobSettings, Settings, StorageSettings
+from config.settings import FolderDestination
 from db import jobs
-from db.models import JobState, Result
+from db.models import ExportState, JobState, Result, utcnow
 from db.session import Database
-from plugin.analysis import WorkerPool
+from plugin.analysis import JobFailedError, WorkerPool
 from tests.db.factories import add_case, add_slide
-from tests.plugin.analysis.pipelines import Scripted
+from tests.plugin.analysis.pipelines import FailingReported, Scripted
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -75,9 +76,43 @@ def test_job_left_running_by_a_crash_resumes_and_produces_exactly_one_result(
     assert [(r.job_id, r.score) for r in results] == [(job_id, 0.91)]
 
 
-def _wait_until_done(database: Database, job_id: int) -> None:
+def test_a_job_that_crashed_the_service_too_often_fails_at_start_with_its_report(
+    database: Database, tmp_path: Path
+) -> None:
+    with database.session() as session:
+        job_id = jobs.enqueue(
+            session, add_slide(session, add_case(session)).id, "k", max_attempts=3
+        ).id
+        jobs.claim(session, "first")
+        jobs.requeue_stale(session, heartbeat_before=utcnow(), max_crashes=2)
+        jobs.claim(session, "second")  # the service dies under it a second time
+        session.commit()
+    settings = Settings(
+        storage=StorageSettings(data_dir=tmp_path),
+        jobs=JobSettings(poll_interval_s=0.02, max_crashes=2),
+        export=ExportSettings(
+            destinations=[FolderDestination(kind="folder", name="pacs", path=tmp_path)]
+        ),
+    )
+    pipeline = FailingReported(JobFailedError("analysed again"))  # raises if it runs
+    pool = WorkerPool(database, pipeline, settings, devices=["cpu"])
+    try:
+        assert pool.start().failing == (job_id,)
+        _wait_until_done(database, job_id, JobState.FAILED)
+    finally:
+        pool.stop(10)
+    assert pipeline.reasons == [jobs.crash_reason(2)]
+    with database.session() as session:
+        job = jobs.get_job(session, job_id)
+        assert (job.reason, job.crashes) == (jobs.crash_reason(2), 2)
+        result = job.result
+        assert result is not None
+        assert [(e.destination, e.state) for e in result.exports] == [("pacs", ExportState.PENDING)]
+
+
+def _wait_until_done(database: Database, job_id: int, state: JobState = JobState.DONE) -> None:
     for _ in range(1000):
         with database.session() as session:
-            if jobs.get_job(session, job_id).state is JobState.DONE:
+            if jobs.get_job(session, job_id).state is state:
                 return
         threading.Event().wait(0.01)

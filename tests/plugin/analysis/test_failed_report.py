@@ -3,6 +3,7 @@ exported, only when no attempt is left (never for a retried attempt or an outage
 of the job replaces it with its own result and delivers that too."""
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from config.kinds import ResultFileKind
 from db import exports, jobs
 from db.exports import Backoff
-from db.models import ExportState, ImageType, JobState
+from db.models import ExportState, ImageType, JobState, utcnow
 from db.session import Database
 from plugin.analysis import JobFailedError, Pipeline, StoredInstance, WorkerConfig, run_job
 from plugin.analysis.pipeline import SlidePipeline
@@ -164,3 +165,31 @@ def test_no_failed_report_without_a_readable_header(
     with caplog.at_level(logging.WARNING, logger="plugin.analysis.unjudged"):
         assert failed(tmp_path, _stored(tmp_path), engine, "k", "x", settings) is None
     assert any("has a readable DICOM header" in r.getMessage() for r in caplog.records)
+
+
+def test_a_job_that_crashed_the_service_max_crashes_times_fails_with_its_report(
+    database: Database,
+) -> None:
+    job_id = _enqueue(database, max_attempts=3)
+    recovered = []
+    for _ in range(2):  # the service dies under the job twice
+        with database.session() as session:
+            assert jobs.claim(session, "doomed", job_id=job_id) is not None
+            session.commit()
+        with database.session() as session:
+            now = utcnow()
+            recovered.append(
+                jobs.requeue_stale(session, heartbeat_before=now, max_crashes=2, now=now)
+            )
+            session.commit()
+    assert [r.failing for r in recovered] == [(), (job_id,)]
+    pipeline = FailingReported(JobFailedError("analysed again"))  # raises if it runs
+    assert run_job(database, pipeline, job_id, replace(CONFIG, max_crashes=2)) is JobState.FAILED
+    assert pipeline.reasons == [jobs.crash_reason(2)]
+    with database.session() as session:
+        job = jobs.get_job(session, job_id)
+        assert (job.state, job.reason, job.crashes) == (JobState.FAILED, jobs.crash_reason(2), 2)
+        result = job.result
+        assert result is not None and not result.is_scored
+        assert [file.kind for file in result.files] == [ResultFileKind.REPORT]
+        assert [(e.destination, e.state) for e in result.exports] == [("pacs", ExportState.PENDING)]

@@ -8,10 +8,11 @@ from inference.quality.colour import optical_density
 from inference.quality.coverslip import coverslip_mask
 from inference.quality.focus import blurred_blocks
 from inference.quality.folds import fold_mask
+from inference.quality.lines import line_view
 from inference.quality.outcome import Defect, QualityMap
 from inference.quality.parameters import QualityParameters
 from inference.source import RegionSource
-from inference.tissue import TissueMask, component_labels
+from inference.tissue import TissueMask, component_labels, grey_levels
 
 # A dark patch at least this red throughout is red ink, not a fold.
 _RED_INK_SHARE = 0.6
@@ -33,26 +34,28 @@ def assess_quality(
         density, tissue.mask, parameters.fold_density_ratio, parameters.fold_nuclear_ratio
     )
     pen = ink | _mostly(red, fold | red)
+    grey = grey_levels(tissue.thumbnail.image).astype(np.float32)
+    view = line_view(grey, tissue)
     found = {
         # Ink darkens and flattens what it covers: that is ink, not a fold or a focus fault.
         Defect.BLUR: blur_mask(source, tissue, parameters) & ~pen,
         Defect.PEN: pen,
         Defect.FOLD: fold & ~pen,
         Defect.BUBBLE: bubble_mask(
-            tissue,
+            view,
             (parameters.bubble_min_radius_um, parameters.bubble_max_radius_um),
             parameters.bubble_rim_contrast,
             parameters.bubble_brightening,
         )
         | coverslip_mask(
-            tissue,
+            view,
             parameters.coverslip_min_length_um,
             parameters.coverslip_rim_contrast,
             parameters.bubble_brightening,
         ),
     }
     # Tissue under air is too pale for the tissue threshold: count it, as under air.
-    tissue = with_tissue_under(tissue, found[Defect.BUBBLE])
+    tissue = with_tissue_under(tissue, found[Defect.BUBBLE], grey)
     return QualityMap(
         tissue, {defect: _cleaned(mask, tissue, parameters) for defect, mask in found.items()}
     )

@@ -12,8 +12,8 @@ pixels), and both bands are summed per 2 x 2 cell, so the full-size image is fil
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
-from scipy import ndimage
 
 from inference.reading import read_region
 from inference.source import ReducingSource, RegionSource
@@ -67,28 +67,57 @@ def focus_level(source: RegionSource, spacing_um: float) -> FocusLevel:
 def band_energies(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per cell of `CELL` x `CELL` pixels: the energy of the finest band (1-2 px) and of a
     coarser one (4-8 px), as sums over its pixels. `grey`'s sides are multiples of `CELL`."""
-    fine = grey - ndimage.gaussian_filter(grey, _FINE_SIGMA, truncate=_TRUNCATE)
+    fine = grey - _gaussian(grey, _FINE_SIGMA)
     means = 0.25 * _sums(grey)
-    coarse_2 = ndimage.gaussian_filter(means, _COARSE_SIGMAS[0], truncate=_TRUNCATE)
-    coarse_4 = ndimage.gaussian_filter(coarse_2, _COARSE_SIGMAS[1], truncate=_TRUNCATE)
+    coarse_2 = _gaussian(means, _COARSE_SIGMAS[0])
+    coarse_4 = _gaussian(coarse_2, _COARSE_SIGMAS[1])
     return _sums(fine * fine), (coarse_2 - coarse_4) ** 2 * CELL**2
 
 
-def sharpness(grey: np.ndarray, weights: np.ndarray, blocks: np.ndarray, count: int) -> np.ndarray:
-    """Fine-band over coarse-band energy per block (`weights`, `blocks`: tissue share and
-    block index of each cell of `CELL` x `CELL` pixels)."""
+def _gaussian(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian of `sigma` pixels cut at `_TRUNCATE` sigma, mirrored at the borders (as
+    scipy.ndimage.gaussian_filter by default), in float32 with OpenCV (about 20x faster)."""
+    radius = int(_TRUNCATE * sigma + 0.5)
+    kernel = cv2.getGaussianKernel(2 * radius + 1, sigma, cv2.CV_32F)
+    return np.asarray(
+        cv2.sepFilter2D(image, cv2.CV_32F, kernel, kernel, borderType=cv2.BORDER_REFLECT)
+    )
+
+
+def sharpness(
+    grey: np.ndarray,
+    weights: np.ndarray,
+    blocks: tuple[np.ndarray, np.ndarray],
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """Fine-band over coarse-band energy per block of a `shape` grid (`weights`: the tissue
+    share of each cell of `CELL` x `CELL` pixels; `blocks`: the block row of each row of
+    cells and the block column of each column, both non-decreasing)."""
     fine, coarse = band_energies(grey)
-    cells = blocks.ravel()
-    fine_sum = np.bincount(cells, (fine * weights).ravel(), count)
-    coarse_sum = np.bincount(cells, (coarse * weights).ravel(), count)
-    pixels = np.bincount(cells, weights.ravel(), count) * CELL**2
+    fine_sum = _block_sums(fine * weights, blocks, shape)
+    coarse_sum = _block_sums(coarse * weights, blocks, shape)
+    pixels = _block_sums(weights, blocks, shape) * CELL**2
     with np.errstate(invalid="ignore", divide="ignore"):
-        return fine_sum / (coarse_sum + _ENERGY_FLOOR * pixels)
+        return np.asarray(fine_sum / (coarse_sum + _ENERGY_FLOOR * pixels))
+
+
+def _block_sums(
+    values: np.ndarray, blocks: tuple[np.ndarray, np.ndarray], shape: tuple[int, int]
+) -> np.ndarray:
+    """Sums of `values` per block (float64; 0 for a block without cells)."""
+    starts = [np.flatnonzero(np.diff(index, prepend=-1)) for index in blocks]
+    sums = np.add.reduceat(values, starts[0], axis=0, dtype=np.float64)
+    sums = np.add.reduceat(sums, starts[1], axis=1)
+    found = np.zeros(shape)
+    found[np.ix_(blocks[0][starts[0]], blocks[1][starts[1]])] = sums
+    return found
 
 
 def _sums(a: np.ndarray) -> np.ndarray:
     """Sums of 2 x 2 pixels (sides even)."""
-    return np.asarray(a[0::2, 0::2] + a[0::2, 1::2] + a[1::2, 0::2] + a[1::2, 1::2])
+    height, width = a.shape
+    means = cv2.resize(a, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    return np.asarray(4 * means)
 
 
 def blurred_blocks(
@@ -154,10 +183,12 @@ def _chunk_sharpness(
     thumb_cols = np.minimum((centre_cols / ratio).astype(np.int64), width - 1)
     read = (centre_rows < y1)[:, None] & (centre_cols < x1)[None, :]
     weights = (tissue.mask[np.ix_(thumb_rows, thumb_cols)] & read).astype(np.float32)
-    block_rows = (thumb_rows // block - corner[0])[:, None]
-    block_cols = (thumb_cols // block - corner[1])[None, :]
-    blocks = block_rows * shape[1] + block_cols
-    return sharpness(grey, weights, blocks, shape[0] * shape[1]).reshape(shape)
+    # Cells past the end of the read carry no weight: clipped into the chunk, they add nothing.
+    blocks = (
+        np.clip(thumb_rows // block - corner[0], 0, shape[0] - 1),
+        np.clip(thumb_cols // block - corner[1], 0, shape[1] - 1),
+    )
+    return sharpness(grey, weights, blocks, shape)
 
 
 def _read_grey(source: RegionSource, where: FocusLevel, region: Region) -> np.ndarray:

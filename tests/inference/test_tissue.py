@@ -12,12 +12,24 @@ from inference.tissue import (
     TissueParameters,
     component_labels,
     detect_tissue,
+    grey_levels,
     otsu_equal_weights,
     read_thumbnail,
 )
 from tests.inference.fixtures import tissue_image
 
 PARAMETERS = TissueParameters()
+
+
+def test_grey_levels_are_the_luma_within_one_level() -> None:
+    image = np.random.default_rng(0).integers(0, 256, (64, 48, 3), dtype=np.uint8)
+    image[0, :3] = [(0, 0, 0), (255, 255, 255), (255, 0, 0)]
+    exact = image.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    grey = grey_levels(image)
+    assert grey.dtype == np.uint8
+    assert grey.shape == (64, 48)
+    assert np.abs(grey - exact).max() <= 1.0
+    assert list(grey[0, :3]) == [0, 255, 76]
 
 
 def brute_force_threshold(grey: np.ndarray) -> int:

@@ -5,6 +5,7 @@ import pytest
 
 from inference.quality import Defect, QualityParameters, assess_quality
 from inference.synthetic import ArtefactKind, ArtefactSpec, SlideKind, make_artefact_slide
+from inference.tissue import TissueParameters, detect_tissue, read_thumbnail
 from tests.inference.quality.slides import (
     THUMBNAIL_UM,
     band,
@@ -72,6 +73,24 @@ def test_tissue_beyond_the_coverslip_edge_is_found(kind: SlideKind, seed: int) -
     assert found_elsewhere(found, truth) <= 0.01 * tissue.mask.sum()
     # The pale tissue under air counts too: the share drawn, not the share left dark enough.
     assert quality.fraction(Defect.BUBBLE) == pytest.approx(spec.area, abs=0.03)
+
+
+def test_a_coverslip_edge_is_found_on_a_small_slides_fine_thumbnail() -> None:
+    # As `pathsentry qc-evaluate` draws it (its 1001-bubble, once missed): 1.6 x 1.2 mm, so the
+    # thumbnail is 1.9 um a pixel, and the rim's shadow darkens the air just beyond the edge.
+    spec = ArtefactSpec.parse("bubble:edge:strength=0.56:area=0.09")
+    artefact = make_artefact_slide(SlideKind.MALIGNANT, 1001, 1600.0, 1200.0, (spec,))
+    slide = artefact.source(0.476, 5)
+    defaults = TissueParameters()
+    thumbnail = read_thumbnail(slide, defaults.thumbnail_spacing_um, defaults.min_thumbnail_side)
+    tissue = detect_tissue(thumbnail, defaults)
+    quality = assess_quality(slide, tissue, PARAMETERS)
+    rows, cols = tissue.mask.shape
+    truth = artefact.truth(tissue.spacing_um)[ArtefactKind.BUBBLE][:rows, :cols]
+    found = quality.defects[Defect.BUBBLE]
+    assert tissue.spacing_um < 2.0
+    assert found_share(found, truth, quality.tissue) > 0.9
+    assert found_elsewhere(found, truth) <= 0.01 * quality.tissue.mask.sum()
 
 
 @pytest.mark.parametrize(("kind", "seed"), [(SlideKind.BENIGN, 1), (SlideKind.MALIGNANT, 2)])

@@ -33,7 +33,7 @@ from inference.devices import (
 )
 from inference.errors import InferenceError, NoTissueError
 from inference.exclusion import ExcludedArea
-from inference.gate import check_evaluable, ink_colours
+from inference.gate import check_evaluable
 from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
 from inference.quality import QualityMap, QualityParameters, assess_quality
 from inference.reading import announce_reads
@@ -252,7 +252,7 @@ class Engine:
         thumbnail = read_thumbnail(
             source, parameters.thumbnail_spacing_um, parameters.min_thumbnail_side
         )
-        ink = ink_colours(self.options.quality)
+        ink = self.options.quality.ink
         return detect_tissue(thumbnail, dataclasses.replace(parameters, ink=ink))
 
     def _plan(self, source: RegionSource) -> SlideGeometry:

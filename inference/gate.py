@@ -2,7 +2,6 @@
 fractions measured), or scored with a warning about the tissue left out."""
 
 from inference.errors import PoorQualityError
-from inference.ink import InkColours
 from inference.quality import Defect, QualityMap, QualityParameters
 
 
@@ -22,14 +21,6 @@ def evaluable_enough(evaluable_fraction: float, parameters: QualityParameters) -
     """The gate's slide-level rule: a slide is scored when this share of its tissue is
     evaluable (`quality.min_evaluable_fraction`)."""
     return evaluable_fraction >= parameters.min_evaluable_fraction
-
-
-def ink_colours(parameters: QualityParameters) -> InkColours:
-    """The ink colours of the `[quality]` pen_* settings: the gate marks them as pen, and
-    tissue detection leaves them out of its threshold (ink on glass is no tissue)."""
-    return InkColours(
-        parameters.pen_green_red, parameters.pen_blue_red, parameters.pen_black_density
-    )
 
 
 def warning(quality: QualityMap | None) -> str | None:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from inference.ink import InkColours, ink_mask
+from inference.ink import ink_mask
 from inference.quality.bubbles import bubble_mask, with_tissue_under
 from inference.quality.colour import optical_density
 from inference.quality.coverslip import coverslip_mask
@@ -28,7 +28,7 @@ def assess_quality(
     density = optical_density(tissue)
     ink, red = ink_mask(
         density,
-        InkColours(parameters.pen_green_red, parameters.pen_blue_red, parameters.pen_black_density),
+        parameters.ink,
     )
     fold = fold_mask(
         density, tissue.mask, parameters.fold_density_ratio, parameters.fold_nuclear_ratio

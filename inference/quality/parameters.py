@@ -34,6 +34,12 @@ class QualityParameters:
     coverslip_rim_contrast: float = 4.0
     min_defect_area_mm2: float = 0.02
 
+    @property
+    def ink(self) -> InkColours:
+        """The ink colours of the pen_* settings: the gate marks them as pen, and tissue
+        detection leaves them out of its threshold (ink on glass is no tissue)."""
+        return InkColours(self.pen_green_red, self.pen_blue_red, self.pen_black_density)
+
     @classmethod
     def from_settings(cls, section: QualitySection) -> "QualityParameters":
         """The parameters of a `[quality]` settings section (same keys)."""

@@ -12,7 +12,6 @@ from PIL import Image
 from config import PathSentryError
 from dicom.slide import WholeSlideImage
 from inference.errors import NoTissueError
-from inference.gate import ink_colours
 from inference.quality import QualityMap, QualityParameters, assess_quality
 from inference.synthetic import ArtefactKind
 from inference.tissue import TissueParameters, detect_tissue, read_thumbnail
@@ -144,7 +143,7 @@ def assess_slide(folder: Path, rule: QcRule) -> SlideQC:
 
 def assess_folder(folder: Path, parameters: QualityParameters) -> QualityMap | None:
     """The gate's map of a slide folder, its tissue found as the engine finds it (None: none)."""
-    tissue_parameters = TissueParameters(ink=ink_colours(parameters))
+    tissue_parameters = TissueParameters(ink=parameters.ink)
     with WholeSlideImage.open(folder) as slide:
         thumbnail = read_thumbnail(
             slide, tissue_parameters.thumbnail_spacing_um, tissue_parameters.min_thumbnail_side

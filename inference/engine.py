@@ -33,6 +33,7 @@ from inference.devices import (
 )
 from inference.errors import InferenceError, NoTissueError
 from inference.exclusion import ExcludedArea
+from inference.folding import SlideGeometry
 from inference.gate import check_evaluable
 from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
 from inference.quality import QualityMap, QualityParameters, assess_quality
@@ -51,7 +52,7 @@ from inference.tiling import (
     tiles_on_tissue,
 )
 from inference.tissue import TissueMask, TissueParameters, detect_tissue, read_thumbnail
-from inference.workers import DeviceReaders, DeviceRun, DeviceWorker, SlideGeometry
+from inference.workers import DeviceReaders, DeviceRun, DeviceWorker
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +280,8 @@ class Engine:
         progress = _Progress(len(tiles), report)
         announce_reads(source, geometry.grid, self.layout, tiles)
         threads = self.options.reader_threads
-        with DeviceReaders(plan, len(self.replicas), threads, pin) as readers:
+        normalisations = [replica.host_normalisation(geometry.grid) for replica in self.replicas]
+        with DeviceReaders(plan, normalisations, threads, pin) as readers:
             first = DeviceRun(self.replicas[0], readers.source(0), geometry, progress.advance)
             others = [
                 DeviceWorker(DeviceRun(replica, readers.source(index), geometry, progress.count))

@@ -6,8 +6,7 @@ memory is bounded by 2 x depth batches whatever the slide's size. A reader's err
 the run: every consumer gets it at its next `get`, and nothing waits forever.
 
 The batches come from a `TileFeed`; several producers (one per device) may share one, each
-taking the next batch of tiles when it has room: a faster device reads and runs more. Given a
-`Normalisation` (a CPU device), the readers also turn each tile into the model's input.
+taking the next batch of tiles when it has room: a faster device reads and runs more.
 """
 
 import contextlib
@@ -23,7 +22,6 @@ import numpy as np
 import torch
 
 from inference.errors import InferenceError
-from inference.normalisation import Normalisation
 from inference.reading import BACKGROUND, read_window_into
 from inference.source import RegionSource
 from inference.tiling import AnalysisGrid, Tile, TileLayout, read_side, read_window
@@ -34,11 +32,7 @@ GEOMETRY_COLUMNS = 6  # kept x, kept y, valid width, valid height, offset x, off
 
 @dataclass(frozen=True)
 class TileBatch:
-    """Tiles ready for the model; rows of `pixels` past len(tiles) (if any) are white filler.
-
-    `pixels`: uint8 (N, H, W, 3), or the model's input (float (N, 3, H, W), channels last)
-    when the producer normalised them.
-    """
+    """Tiles ready for the model; rows of `pixels` past len(tiles) (if any) are white filler."""
 
     tiles: list[Tile]
     pixels: torch.Tensor
@@ -99,8 +93,7 @@ class TileFeed:
 class BatchProducer:
     """Reads tiles into batches in background threads; consumers call `get`.
 
-    The tiles come from `feed` (shared with other producers), or else all of the plan's;
-    with `normalisation`, the readers hand the model its input, not uint8 pixels.
+    The tiles come from `feed` (shared with other producers), or else all of the plan's.
     """
 
     def __init__(
@@ -110,11 +103,8 @@ class BatchProducer:
         depth: int,
         pin_memory: bool,
         feed: TileFeed | None = None,
-        normalisation: Normalisation | None = None,
     ) -> None:
         self._plan = plan
-        self._normalisation = normalisation
-        self._scratch = threading.local()  # each reader's uint8 tile, before normalising
         self._feed = feed or TileFeed(plan.tiles, plan.batch_size)
         self._threads = threads
         self._depth = depth
@@ -193,15 +183,12 @@ class BatchProducer:
         self, pool: ThreadPoolExecutor, tiles: list[Tile]
     ) -> tuple[TileBatch, list[Future[None]]]:
         size = self._plan.batch_size if self._plan.pad_last_batch else len(tiles)
-        dtype = torch.uint8 if self._normalisation is None else torch.float32
-        pixels = torch.empty((size, self._side, self._side, 3), dtype=dtype, pin_memory=self._pin)
-        slots = pixels.numpy()
-        slots[len(tiles) :] = (
-            BACKGROUND if self._normalisation is None else self._normalisation.value(BACKGROUND)
+        pixels = torch.empty(
+            (size, self._side, self._side, 3), dtype=torch.uint8, pin_memory=self._pin
         )
-        if self._normalisation is not None:
-            pixels = pixels.permute(0, 3, 1, 2)  # NCHW, channels-last strides
         geometry = torch.zeros((size, GEOMETRY_COLUMNS), dtype=torch.float64, pin_memory=self._pin)
+        slots = pixels.numpy()
+        slots[len(tiles) :] = BACKGROUND
         rows = geometry.numpy()
         futures = [
             pool.submit(self._read, tile, slots[index], rows[index])
@@ -214,30 +201,18 @@ class BatchProducer:
             future.result()
         self._put(batch)
 
-    def _read(self, tile: Tile, target: np.ndarray, row: np.ndarray) -> None:
-        """Read `tile` into `target`, its (H, W, 3) slot of the batch, and its geometry row."""
+    def _read(self, tile: Tile, slot: np.ndarray, row: np.ndarray) -> None:
         started = time.perf_counter()
         window = read_window(self._plan.grid, self._plan.layout, tile)
         kept = tile.kept
         row[:] = (kept.origin.x, kept.origin.y, kept.size.width, kept.size.height, *window.offset)
         what = f"tile {tile.index} (kept area at {kept.origin.x}, {kept.origin.y})"
         grid = self._plan.grid
-        slot = target if self._normalisation is None else self._scratch_tile()
         read_window_into(
             self._plan.source, grid.level, window.region, self._bounds, slot, what, grid.reduction
         )
-        if self._normalisation is not None:
-            self._normalisation.into(slot, target)
         with self._lock:
             self._reading_s += time.perf_counter() - started
-
-    def _scratch_tile(self) -> np.ndarray:
-        """This reader thread's uint8 tile (made once per thread)."""
-        tile: np.ndarray | None = getattr(self._scratch, "tile", None)
-        if tile is None:
-            tile = np.empty((self._side, self._side, 3), dtype=np.uint8)
-            self._scratch.tile = tile
-        return tile
 
     def _put(self, item: _Item) -> None:
         while not self._stop.is_set():

@@ -280,8 +280,7 @@ class Engine:
         progress = _Progress(len(tiles), report)
         announce_reads(source, geometry.grid, self.layout, tiles)
         threads = self.options.reader_threads
-        normalisations = [replica.host_normalisation(geometry.grid) for replica in self.replicas]
-        with DeviceReaders(plan, normalisations, threads, pin) as readers:
+        with DeviceReaders(plan, len(self.replicas), threads, pin) as readers:
             first = DeviceRun(self.replicas[0], readers.source(0), geometry, progress.advance)
             others = [
                 DeviceWorker(DeviceRun(replica, readers.source(index), geometry, progress.count))

@@ -8,7 +8,6 @@ import torch
 
 from inference.batches import TileBatch
 from inference.model import LoadedModel, fold_batch_norm
-from inference.normalisation import Normalisation
 from inference.resampling import resample
 from inference.tiling import AnalysisGrid, TileLayout
 
@@ -34,7 +33,10 @@ class Replica:
         self._module: Callable[[torch.Tensor], torch.Tensor] = (
             torch.compile(module, dynamic=False) if compile_model else module
         )
-        self.normalisation = Normalisation.of(model.config.mean, model.config.std, device)
+        mean = torch.tensor(model.config.mean, device=device).view(1, 3, 1, 1)
+        std = torch.tensor(model.config.std, device=device).view(1, 3, 1, 1)
+        self._scale = 1 / (255 * std)
+        self._shift = -mean / std
         self._copy_stream = (
             torch.cuda.Stream(device)  # type: ignore[no-untyped-call]
             if self._cuda
@@ -54,11 +56,6 @@ class Replica:
         geometry.record_stream(compute)
         return pixels, geometry
 
-    def host_normalisation(self, grid: AnalysisGrid) -> Normalisation | None:
-        """The normalisation for the reader threads to do: on a CPU reading tiles at the
-        model's spacing (a resampled grid resamples first, here); None: done here."""
-        return None if self._cuda or grid.resampled else self.normalisation
-
     def logits(
         self,
         pixels: torch.Tensor,
@@ -66,16 +63,13 @@ class Replica:
         grid: AnalysisGrid,
         layout: TileLayout,
     ) -> torch.Tensor:
-        """(N, keep, keep) logits of the kept areas of a batch of uint8 NHWC tiles, or of
-        tiles the readers normalised already (float, channels last)."""
-        if pixels.dtype == torch.uint8:
-            tiles = pixels.permute(0, 3, 1, 2).float()  # channels_last strides, one pass
-            if grid.resampled:
-                tiles = resample(tiles, geometry[:, 4:6], grid.scale, grid.prefilter, layout.size)
-            tiles = tiles.contiguous(memory_format=self._memory_format)
-            tiles = self.normalisation.apply_(tiles)
-        else:
-            tiles = pixels
+        """(N, keep, keep) logits of the kept areas of a batch of uint8 NHWC tiles (the
+        sigmoid is the folding's: `inference.folding`)."""
+        tiles = pixels.permute(0, 3, 1, 2).float()  # channels_last strides, one pass
+        if grid.resampled:
+            tiles = resample(tiles, geometry[:, 4:6], grid.scale, grid.prefilter, layout.size)
+        tiles = tiles.contiguous(memory_format=self._memory_format)
+        tiles = tiles.mul_(self._scale).add_(self._shift)
         with self._autocast():
             logits = self._module(tiles)
         margin = layout.margin
@@ -90,8 +84,7 @@ class Replica:
     def sample_input(self, batch_size: int, size: int) -> torch.Tensor:
         """Normalised random tiles in this replica's layout (for warm-up and benchmarks)."""
         tiles = torch.rand(batch_size, 3, size, size, device=self.device)
-        normalisation = self.normalisation
-        return (tiles * 255 * normalisation.scale + normalisation.shift).contiguous(
+        return (tiles * 255 * self._scale + self._shift).contiguous(
             memory_format=self._memory_format
         )
 

@@ -10,7 +10,7 @@ import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,7 +18,6 @@ import torch
 
 from inference.batches import BatchProducer, ReadPlan, TileBatch, TileFeed
 from inference.folding import BatchFolder, SlideGeometry
-from inference.normalisation import Normalisation
 from inference.replica import Replica
 from inference.stitching import StitchedSlide
 
@@ -34,20 +33,12 @@ class BatchSource(Protocol):
 class DeviceReaders:
     """One producer per device over a shared feed of the plan's tiles; closing stops them all."""
 
-    def __init__(
-        self,
-        plan: ReadPlan,
-        normalisations: Sequence[Normalisation | None],
-        threads: int,
-        pin_memory: bool,
-    ) -> None:
-        """One producer per device, with the normalisation its readers do (None: the device's)."""
+    def __init__(self, plan: ReadPlan, devices: int, threads: int, pin_memory: bool) -> None:
         # Enough batches in flight to keep every thread reading, one waiting, one running.
         depth = math.ceil(threads / plan.batch_size) + 2
         self._feed = TileFeed(plan.tiles, plan.batch_size)
         self._producers = [
-            BatchProducer(plan, threads, depth, pin_memory, self._feed, normalisation)
-            for normalisation in normalisations
+            BatchProducer(plan, threads, depth, pin_memory, self._feed) for _ in range(devices)
         ]
 
     def __enter__(self) -> "DeviceReaders":

@@ -80,6 +80,12 @@ class TimedPair:
     def efficiency(self) -> float:
         return self.model_s / self.engine_s
 
+    @property
+    def turn_efficiency(self) -> float:
+        """The bare model over the engine's time after its preparation."""
+        prepared = self.timings.planning_s + self.timings.tissue_s + self.timings.quality_s
+        return self.model_s / (self.engine_s - prepared)
+
 
 @dataclass(frozen=True)
 class BenchResult:
@@ -125,6 +131,15 @@ class BenchResult:
     # The model's inference stage while fed (its starved time left out) / the bare model: above
     # 1 by what the readers' competition for the cores (and the per-batch merging) cost it.
     fed_slowdown: float
+    # The median pair's bare model / the engine's time less its preparation (planning, tissue,
+    # quality gate): the device's share, as the pipeline holds the device (it prepares a slide
+    # before taking its turn, so the next slide's preparation overlaps this one's run).
+    turn_efficiency: float
+    turn_efficiencies: tuple[float, ...]
+    # os.getloadavg() (1, 5, 15 minutes) before and after the timed pairs: how busy the
+    # cores were with others' work.
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
     reading_megapixels_per_core_s: float
     reading_tiles_per_core_s: float
     cores_per_h100: float
@@ -191,12 +206,20 @@ def _measure(plan: BenchPlan, source: RegionSource, source_name: str) -> BenchRe
     reading = measure_reading(engine, source)  # also warms the files' pages
     result = engine.run(source)  # warm: allocator, pinned memory, thread start-up
     pairs = []
-    for _ in range(plan.repeats):
-        model_s = _time_model(engine, result.statistics.tiles)
+    load_before = os.getloadavg()
+    for repeat in range(plan.repeats):
+        # Model first, then engine, and the other way round in the next pair: a load that
+        # rises or falls during the run favours neither.
+        model_first = repeat % 2 == 0
+        model_s = _time_model(engine, result.statistics.tiles) if model_first else 0.0
         started = time.perf_counter()
         result = engine.run(source)
-        pairs.append(TimedPair(time.perf_counter() - started, model_s, result.statistics.timings))
-    return _figures(plan, engine, result, pairs, reading, source_name)
+        engine_s = time.perf_counter() - started
+        if not model_first:
+            model_s = _time_model(engine, result.statistics.tiles)
+        pairs.append(TimedPair(engine_s, model_s, result.statistics.timings))
+    loads = (load_before, os.getloadavg())
+    return _figures(plan, engine, result, pairs, reading, source_name, loads)
 
 
 def device_slug(device: torch.device) -> str:
@@ -239,9 +262,11 @@ def _figures(
     pairs: list[TimedPair],
     reading: ReadingFigures,
     source_name: str,
+    loads: tuple[tuple[float, float, float], tuple[float, float, float]],
 ) -> BenchResult:
     """The figures of the median pair."""
     efficiencies = tuple(pair.efficiency for pair in pairs)
+    turns = tuple(pair.turn_efficiency for pair in pairs)
     median = pairs[efficiencies.index(median_low(efficiencies))]
     engine_s, model_s, timings = median.engine_s, median.model_s, median.timings
     statistics = result.statistics
@@ -287,6 +312,10 @@ def _figures(
         starved_s=timings.starved_s,
         fed_fraction=1 - timings.starved_s / engine_s,
         fed_slowdown=(timings.inference_s - timings.starved_s) / model_s,
+        turn_efficiency=median_low(turns),
+        turn_efficiencies=turns,
+        load_before=loads[0],
+        load_after=loads[1],
         reading_megapixels_per_core_s=reading.megapixels_per_core_s,
         reading_tiles_per_core_s=reading.tiles_per_core_s,
         cores_per_h100=reading.cores_per_h100,

@@ -33,6 +33,7 @@ from inference.devices import (
 )
 from inference.errors import InferenceError, NoTissueError
 from inference.exclusion import ExcludedArea
+from inference.folding import SlideGeometry
 from inference.gate import check_evaluable
 from inference.model import LoadedModel, ModelConfig, load_model, resolve_weights
 from inference.quality import QualityMap, QualityParameters, assess_quality
@@ -51,7 +52,7 @@ from inference.tiling import (
     tiles_on_tissue,
 )
 from inference.tissue import TissueMask, TissueParameters, detect_tissue, read_thumbnail
-from inference.workers import DeviceReaders, DeviceRun, DeviceWorker, SlideGeometry
+from inference.workers import DeviceReaders, DeviceRun, DeviceWorker
 
 log = logging.getLogger(__name__)
 

@@ -56,14 +56,15 @@ class Replica:
         geometry.record_stream(compute)
         return pixels, geometry
 
-    def probabilities(
+    def logits(
         self,
         pixels: torch.Tensor,
         geometry: torch.Tensor,
         grid: AnalysisGrid,
         layout: TileLayout,
     ) -> torch.Tensor:
-        """(N, keep, keep) float32 probabilities of the kept areas of a batch of tiles."""
+        """(N, keep, keep) logits of the kept areas of a batch of uint8 NHWC tiles (the
+        sigmoid is the folding's: `inference.folding`)."""
         tiles = pixels.permute(0, 3, 1, 2).float()  # channels_last strides, one pass
         if grid.resampled:
             tiles = resample(tiles, geometry[:, 4:6], grid.scale, grid.prefilter, layout.size)
@@ -72,8 +73,7 @@ class Replica:
         with self._autocast():
             logits = self._module(tiles)
         margin = layout.margin
-        kept = logits[:, 0, margin : margin + layout.keep, margin : margin + layout.keep]
-        return torch.sigmoid(kept.float())
+        return logits[:, 0, margin : margin + layout.keep, margin : margin + layout.keep]
 
     def forward(self, tiles: torch.Tensor) -> torch.Tensor:
         """The bare model on normalised tiles, at this replica's precision (for benchmarks)."""

@@ -17,22 +17,9 @@ from typing import Protocol
 import torch
 
 from inference.batches import BatchProducer, ReadPlan, TileBatch, TileFeed
-from inference.exclusion import ExcludedArea
+from inference.folding import BatchFolder, SlideGeometry
 from inference.replica import Replica
-from inference.stitching import MapAccumulator, StitchedSlide, TopKAccumulator, mark_invalid
-from inference.tiling import AnalysisGrid, MapGrid, Size, TileLayout
-
-
-@dataclass(frozen=True)
-class SlideGeometry:
-    """The grids of one slide's analysis and how it is tiled."""
-
-    grid: AnalysisGrid
-    map_grid: MapGrid
-    layout: TileLayout
-    top_k: int
-    # Tissue the quality gate left out: its pixels count neither in the score nor on the map.
-    excluded: ExcludedArea | None = None
+from inference.stitching import StitchedSlide
 
 
 class BatchSource(Protocol):
@@ -125,26 +112,12 @@ class DeviceRun:
 
     def _loop(self) -> StitchedSlide:
         replica, geometry = self._replica, self._geometry
-        top_k = TopKAccumulator(geometry.top_k, replica.device)
-        pooled = MapAccumulator(
-            geometry.grid, geometry.map_grid, geometry.layout.keep, replica.device
-        )
-        while (batch := self._next()) is not None:
-            pixels, tile_geometry = replica.transfer(batch)
-            probabilities = replica.probabilities(
-                pixels, tile_geometry, geometry.grid, geometry.layout
-            )
-            if not _all_full(batch, geometry.layout):
-                probabilities = mark_invalid(probabilities, tile_geometry)
-            area = geometry.excluded
-            masked = area is not None and area.touches(batch.tiles)
-            if area is not None and masked:
-                probabilities = area.apply(probabilities, tile_geometry)
-            top_k.add(probabilities)
-            pooled.add(probabilities, tile_geometry, batch.tiles, masked=masked)
-            self._on_tiles(len(batch.tiles))
-        sums, weights = pooled.result()
-        return StitchedSlide(top_k.values(), sums, weights)
+        with BatchFolder(geometry, replica.device, self._on_tiles) as folder:
+            while (batch := self._next()) is not None:
+                pixels, tile_geometry = replica.transfer(batch)
+                logits = replica.logits(pixels, tile_geometry, geometry.grid, geometry.layout)
+                folder.add(batch, logits, tile_geometry)
+            return folder.result()
 
     def _next(self) -> TileBatch | None:
         started = time.perf_counter()
@@ -167,11 +140,3 @@ class DeviceWorker(threading.Thread):
 
     def run(self) -> None:
         self.share.run()
-
-
-def _all_full(batch: TileBatch, layout: TileLayout) -> bool:
-    """Whether every row of the batch is a tile whose kept area lies wholly inside the image."""
-    full = Size(layout.keep, layout.keep)
-    return len(batch.tiles) == batch.pixels.shape[0] and all(
-        tile.kept.size == full for tile in batch.tiles
-    )

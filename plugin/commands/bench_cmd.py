@@ -129,6 +129,9 @@ def _show(result: BenchResult, path: Path) -> None:
     console.print(f"  efficiency {result.efficiency:10.3f} (median of {pairs})")
     console.print(f"  fed        {result.fed_fraction:10.3f} (starved {result.starved_s:.2f} s)")
     console.print(f"  fed model  {result.fed_slowdown:10.3f} x the bare model's time")
+    console.print(f"  turn       {result.turn_efficiency:10.3f} (preparation left out)")
+    load = ", ".join(f"{value:.1f}" for value in (*result.load_before, *result.load_after))
+    console.print(f"  load       {load} (1, 5, 15 min before; after)")
     if result.fraction_of_peak is not None:
         console.print(f"  of peak    {result.fraction_of_peak:10.1%}")
     console.print(

@@ -26,10 +26,7 @@ def assess_quality(
         nothing = np.zeros_like(tissue.mask)
         return QualityMap(tissue, {defect: nothing for defect in Defect})
     density = optical_density(tissue)
-    ink, red = ink_mask(
-        density,
-        parameters.ink,
-    )
+    ink, red = ink_mask(density, parameters.ink)
     fold = fold_mask(
         density, tissue.mask, parameters.fold_density_ratio, parameters.fold_nuclear_ratio
     )

@@ -51,6 +51,17 @@ class Recovered:
     cancelled: tuple[int, ...]
     failing: tuple[int, ...] = ()
 
+    def __bool__(self) -> bool:
+        return bool(self.requeued or self.failing or self.failed or self.cancelled)
+
+    def summary(self) -> str:
+        """The counts in words, for a log line."""
+        return (
+            f"{len(self.requeued)} queued again, {len(self.failing)} queued to fail with their "
+            f"report (they stopped the service jobs.max_crashes times), {len(self.failed)} "
+            f"failed (they stopped it even then), {len(self.cancelled)} cancelled"
+        )
+
 
 def enqueue(session: Session, slide_id: int, content_key: str, *, max_attempts: int) -> Job:
     """Queue an analysis of a slide's content; the same (slide, key) returns the existing job."""

@@ -25,6 +25,7 @@ from inference.engine import Engine, EngineOptions
 from inference.model import LoadedModel, forward_flops
 from inference.reading import announce_reads
 from inference.results import SlideInference, StageTimings
+from inference.slide_stream import time_stream
 from inference.source import RegionSource
 
 # Dense bfloat16/float16 tensor-core peaks (TFLOP/s) from the vendors' data sheets (half the
@@ -47,12 +48,15 @@ H100_INPUT_MEGAPIXELS_PER_S = 144.0
 
 @dataclass(frozen=True)
 class BenchPlan:
-    """What is measured: the model, how the engine runs it, repetitions, CPU threads."""
+    """What is measured: the model, how the engine runs it, repetitions, CPU threads, and the
+    stream of slides run as the service runs them (none when `stream_slides` is 0)."""
 
     model: LoadedModel
     options: EngineOptions
     repeats: int = 3
     intra_op_threads: int | None = None
+    stream_slides: int = 0
+    slides_in_flight: int = 2
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,15 @@ class BenchResult:
     # before taking its turn, so the next slide's preparation overlaps this one's run).
     turn_efficiency: float
     turn_efficiencies: tuple[float, ...]
+    # The service's slide throughput over the bare model's: `stream_slides` analyses of the
+    # slide, `slides_in_flight` at once (each prepared freely, run in turns on the device), from
+    # the first preparation to the last result, against the bare model on as many tiles, in
+    # `repeats` back-to-back pairs; the median pair's, every pair's in `stream_efficiencies`.
+    # None when no stream was run.
+    stream_slides: int
+    slides_in_flight: int
+    stream_efficiency: float | None
+    stream_efficiencies: tuple[float, ...]
     # os.getloadavg() (1, 5, 15 minutes) before and after the timed pairs: how busy the
     # cores were with others' work.
     load_before: tuple[float, float, float]
@@ -218,8 +231,29 @@ def _measure(plan: BenchPlan, source: RegionSource, source_name: str) -> BenchRe
         if not model_first:
             model_s = _time_model(engine, result.statistics.tiles)
         pairs.append(TimedPair(engine_s, model_s, result.statistics.timings))
+    tiles = result.statistics.tiles
+    streams = tuple(
+        _stream_efficiency(engine, source, plan, tiles, model_first=repeat % 2 == 0)
+        for repeat in range(plan.repeats if plan.stream_slides else 0)
+    )
     loads = (load_before, os.getloadavg())
-    return _figures(plan, engine, result, pairs, reading, source_name, loads)
+    return _figures(plan, engine, result, (pairs, streams), reading, source_name, loads)
+
+
+def _stream_efficiency(
+    engine: Engine, source: RegionSource, plan: BenchPlan, tiles: int, model_first: bool
+) -> float:
+    """The bare model on the stream's tiles over the stream, timed back to back."""
+    slides = plan.stream_slides
+
+    def model_s() -> float:
+        return sum(_time_model(engine, tiles) for _ in range(slides))
+
+    bare_s = model_s() if model_first else 0.0
+    stream_s = time_stream(engine, source, slides, plan.slides_in_flight)
+    if not model_first:
+        bare_s = model_s()
+    return bare_s / stream_s
 
 
 def device_slug(device: torch.device) -> str:
@@ -259,12 +293,13 @@ def _figures(
     plan: BenchPlan,
     engine: Engine,
     result: SlideInference,
-    pairs: list[TimedPair],
+    timed: tuple[list[TimedPair], tuple[float, ...]],
     reading: ReadingFigures,
     source_name: str,
     loads: tuple[tuple[float, float, float], tuple[float, float, float]],
 ) -> BenchResult:
-    """The figures of the median pair."""
+    """The figures of the median pair (and of the median stream pair)."""
+    pairs, streams = timed
     efficiencies = tuple(pair.efficiency for pair in pairs)
     turns = tuple(pair.turn_efficiency for pair in pairs)
     median = pairs[efficiencies.index(median_low(efficiencies))]
@@ -314,6 +349,10 @@ def _figures(
         fed_slowdown=(timings.inference_s - timings.starved_s) / model_s,
         turn_efficiency=median_low(turns),
         turn_efficiencies=turns,
+        stream_slides=plan.stream_slides,
+        slides_in_flight=plan.slides_in_flight,
+        stream_efficiency=median_low(streams) if streams else None,
+        stream_efficiencies=streams,
         load_before=loads[0],
         load_after=loads[1],
         reading_megapixels_per_core_s=reading.megapixels_per_core_s,

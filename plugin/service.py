@@ -141,6 +141,9 @@ def start_service(
         current_revision(database),
         ", ".join(sorted(roles)),
     )
+    devices = _analysis_devices(settings) if Role.ANALYSIS in roles else []
+    if "cpu" in devices:
+        keep_freed_memory()  # before the first thread: every thread then shares one arena
     metrics = ServiceMetrics()
     wakeup = Wakeup()  # a queued job or a new result wakes the idle worker or exporter at once
     wakeup.listen(database)
@@ -151,7 +154,7 @@ def start_service(
         service.listener.start()
     recovered = None
     if Role.ANALYSIS in roles:
-        service.workers, recovered = _start_analysis(settings, database, metrics, wakeup)
+        service.workers, recovered = _start_analysis(settings, devices, database, metrics, wakeup)
     publisher = _publisher(settings, roles, metrics, health_port)
     if publisher is not None and Role.INGEST in roles:
         service.reconciler = _start_reconciler(settings, database, publisher)
@@ -203,16 +206,20 @@ def _check_roles(settings: Settings, roles: frozenset[Role]) -> None:
         raise RoleError("no role to run: name at least one of ingest, web, export, analysis")
 
 
+def _analysis_devices(settings: Settings) -> list[str]:
+    inference = settings.inference
+    devices = resolve_devices(inference.device, inference.allow_cpu_fallback)
+    return [str(device) for device in devices]
+
+
 def _start_analysis(
-    settings: Settings, database: Database, metrics: ServiceMetrics, wakeup: Wakeup
+    settings: Settings,
+    devices: list[str],
+    database: Database,
+    metrics: ServiceMetrics,
+    wakeup: Wakeup,
 ) -> tuple[WorkerPool, Recovered]:
     """One worker per device; every job left running is this process's (single-process mode)."""
-    inference = settings.inference
-    devices = [
-        str(device) for device in resolve_devices(inference.device, inference.allow_cpu_fallback)
-    ]
-    if "cpu" in devices:
-        keep_freed_memory()
     use_compile_cache(settings.storage.data_dir)
     pipeline = SlidePipeline(settings)
     model = pipeline.engine(devices[0]).model  # loaded now: missing weights stop start-up
@@ -336,13 +343,7 @@ def _log_start(service: Service, recovered: Recovered | None) -> None:
         log.info("export destinations: %s", ", ".join(destinations) or "none")
     log.info("storage: %s", settings.storage.data_dir)
     if recovered is not None:
-        log.info(
-            "jobs of the last run: %d queued again, %d to fail with their report "
-            "(jobs.max_crashes reached), %d failed",
-            len(recovered.requeued),
-            len(recovered.failing),
-            len(recovered.failed),
-        )
+        log.info("jobs of the last run: %s", recovered.summary())
 
 
 def _safe_url(url: str) -> str:

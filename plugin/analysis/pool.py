@@ -170,16 +170,8 @@ class WorkerPool:
                 session, heartbeat_before=before, max_crashes=self._max_crashes, now=now
             )
             session.commit()
-        if recovered.requeued or recovered.failing or recovered.failed or recovered.cancelled:
-            log.warning(
-                "recovered jobs left running: %d queued again, %d queued to fail with their "
-                "report (they stopped the service jobs.max_crashes times), %d failed (it "
-                "stopped even then), %d cancelled",
-                len(recovered.requeued),
-                len(recovered.failing),
-                len(recovered.failed),
-                len(recovered.cancelled),
-            )
+        if recovered:
+            log.warning("recovered jobs left running: %s", recovered.summary())
         return recovered
 
     def heartbeat(self) -> None:

@@ -50,6 +50,13 @@ def bench(
     repeats: Annotated[
         int, typer.Option(help="Timed pairs (model, engine); the median counts.", min=1)
     ] = 3,
+    stream: Annotated[
+        int,
+        typer.Option(
+            help="Slides in the throughput stream (inference.slides_in_flight at once); 0: none.",
+            min=0,
+        ),
+    ] = 3,
     width_mm: Annotated[float, typer.Option(help="Synthetic slide's width.", min=0.2)] = 2.0,
     height_mm: Annotated[float, typer.Option(help="Synthetic slide's height.", min=0.2)] = 1.5,
     forty_x_only: Annotated[
@@ -66,12 +73,15 @@ def bench(
     slide is read from its DICOM files, JPEG decoding included.
     """
     settings: Settings = ctx.obj
-    keep_freed_memory()
     first = resolve_devices(device)[0]
+    if first.type == "cpu":
+        keep_freed_memory()  # as `serve` and `worker` do on a CPU, before any thread starts
     batch = {"batch_size": batch_size} if batch_size else {}
     options = EngineOptions.from_settings(settings.inference, device=str(first), **batch)
     loaded = _model(model, settings.inference.weights)
-    plan = BenchPlan(loaded, options, repeats, default_threads(options))
+    threads = default_threads(options)
+    in_flight = settings.inference.slides_in_flight
+    plan = BenchPlan(loaded, options, repeats, threads, stream, in_flight)
     console = Console(stderr=True)
     with tempfile.TemporaryDirectory(prefix="pathsentry-bench-") as scratch:
         folder = slide or _synthetic(Path(scratch), width_mm, height_mm, forty_x_only, console)
@@ -130,6 +140,11 @@ def _show(result: BenchResult, path: Path) -> None:
     console.print(f"  fed        {result.fed_fraction:10.3f} (starved {result.starved_s:.2f} s)")
     console.print(f"  fed model  {result.fed_slowdown:10.3f} x the bare model's time")
     console.print(f"  turn       {result.turn_efficiency:10.3f} (preparation left out)")
+    if result.stream_efficiency is not None:
+        console.print(
+            f"  stream     {result.stream_efficiency:10.3f} ({result.stream_slides} slides, "
+            f"{result.slides_in_flight} in flight)"
+        )
     load = ", ".join(f"{value:.1f}" for value in (*result.load_before, *result.load_after))
     console.print(f"  load       {load} (1, 5, 15 min before; after)")
     if result.fraction_of_peak is not None:

@@ -121,12 +121,5 @@ class Reconciler:
 
 
 def _log_recovered(recovered: jobs.Recovered) -> None:
-    if recovered.requeued or recovered.failing or recovered.failed or recovered.cancelled:
-        log.warning(
-            "recovered jobs without a heartbeat: %d queued again, %d queued to fail with "
-            "their report, %d failed, %d cancelled",
-            len(recovered.requeued),
-            len(recovered.failing),
-            len(recovered.failed),
-            len(recovered.cancelled),
-        )
+    if recovered:
+        log.warning("recovered jobs without a heartbeat: %s", recovered.summary())

@@ -36,11 +36,11 @@ def run_worker(
     On SIGTERM the running jobs go back to the queue (the reconciler publishes them again);
     a worker that dies has its message redelivered by the broker.
     """
+    if device == "cpu":
+        keep_freed_memory()  # before the first thread: every thread then shares one arena
     require_broker(settings)
     database = open_database(settings)
     require_current(database)
-    if device == "cpu":
-        keep_freed_memory()
     use_compile_cache(settings.storage.data_dir)
     pipeline = SlidePipeline(settings)
     pipeline.engine(device)  # load the model now: a missing weights file stops start-up

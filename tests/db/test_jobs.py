@@ -226,6 +226,11 @@ def test_requeue_stale_recovers_jobs_of_a_dead_worker(database: Database) -> Non
     assert recovered == jobs.Recovered(
         requeued=(crashed, last_attempt), failed=(), cancelled=(cancelled,)
     )
+    assert recovered and not jobs.Recovered((), (), ())
+    assert recovered.summary() == (
+        "2 queued again, 0 queued to fail with their report (they stopped the service "
+        "jobs.max_crashes times), 0 failed (they stopped it even then), 1 cancelled"
+    )
     states = {job_id: (job.state, job.attempts, job.crashes) for job_id, job in found.items()}
     assert states == {
         crashed: (JobState.QUEUED, 0, 1),

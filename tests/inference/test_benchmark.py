@@ -50,3 +50,16 @@ def test_efficiency_is_the_median_pair_and_its_times_are_that_pairs() -> None:
     assert result.efficiency == result.model_seconds / result.engine_seconds
     assert result.stage_seconds["starved_s"] == result.starved_s
     assert result.fed_slowdown > 0
+
+
+def test_the_stream_is_measured_in_pairs_and_its_median_counts() -> None:
+    plan = BenchPlan(tiny_deeplab(), options(), repeats=3, stream_slides=2, slides_in_flight=2)
+    result = run_benchmark(plan, slide(), "tiny")
+    assert len(result.stream_efficiencies) == 3
+    assert result.stream_efficiency == sorted(result.stream_efficiencies)[1]
+    assert (result.stream_slides, result.slides_in_flight) == (2, 2)
+
+
+def test_no_stream_unless_asked() -> None:
+    result = run_benchmark(BenchPlan(tiny_deeplab(), options(), repeats=1), slide(), "tiny")
+    assert result.stream_efficiency is None and result.stream_efficiencies == ()

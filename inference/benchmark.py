@@ -224,12 +224,12 @@ def _measure(plan: BenchPlan, source: RegionSource, source_name: str) -> BenchRe
         # Model first, then engine, and the other way round in the next pair: a load that
         # rises or falls during the run favours neither.
         model_first = repeat % 2 == 0
-        model_s = _time_model(engine, result.statistics.tiles) if model_first else 0.0
+        model_s = time_model(engine, result.statistics.tiles) if model_first else 0.0
         started = time.perf_counter()
         result = engine.run(source)
         engine_s = time.perf_counter() - started
         if not model_first:
-            model_s = _time_model(engine, result.statistics.tiles)
+            model_s = time_model(engine, result.statistics.tiles)
         pairs.append(TimedPair(engine_s, model_s, result.statistics.timings))
     tiles = result.statistics.tiles
     streams = tuple(
@@ -247,7 +247,7 @@ def _stream_efficiency(
     slides = plan.stream_slides
 
     def model_s() -> float:
-        return sum(_time_model(engine, tiles) for _ in range(slides))
+        return sum(time_model(engine, tiles) for _ in range(slides))
 
     bare_s = model_s() if model_first else 0.0
     stream_s = time_stream(engine, source, slides, plan.slides_in_flight)
@@ -272,7 +272,7 @@ def _batch_sizes(engine: Engine, tiles: int) -> list[int]:
     return sizes
 
 
-def _time_model(engine: Engine, tiles: int) -> float:
+def time_model(engine: Engine, tiles: int) -> float:
     """Seconds of the bare forward passes for `tiles` tiles, in the engine's batches."""
     replica = engine.replicas[0]
     sizes = _batch_sizes(engine, tiles)

@@ -8,8 +8,8 @@ That holds for the main arena only: glibc gives each thread that allocates an ar
 own, whose heaps cannot grow past 64 MiB, so a thread's large blocks are mapped afresh
 whatever the threshold (the model ran 1.5x slower on a worker thread than on the main one).
 So every thread shares the main arena; call this before the process starts its threads
-(an arena made before stays in use). Called by the commands that run the model on a CPU,
-never by library code.
+(an arena made before stays in use). Called by the commands that run the model (`serve`,
+`worker` and `bench` when it runs on a CPU), never by library code.
 """
 
 import ctypes

@@ -26,6 +26,7 @@ from pydicom import dcmread
 from config import InferenceSettings, Settings, StorageSettings
 from db.models import ImageType
 from inference.model import ModelConfig, build_model, save_weights
+from plugin.analysis.allocator import keep_freed_memory
 from plugin.analysis.contract import JobContext, SlideFiles, StoredInstance
 from plugin.analysis.pipeline import SlidePipeline
 from plugin.tools.synthetic_slide import SyntheticSlideRequest, write_synthetic_slide
@@ -96,6 +97,8 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=18)
     parser.add_argument("--width", type=int, default=16)
     args = parser.parse_args()
+    if args.device == "cpu":
+        keep_freed_memory()  # as `serve` does on a CPU
     with tempfile.TemporaryDirectory(prefix="pathsentry-bench-") as scratch:
         folder = Path(scratch)
         torch.manual_seed(0)

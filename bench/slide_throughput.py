@@ -14,10 +14,7 @@ Usage: PYTHONPATH=. python bench/slide_throughput.py [--slides 6] [--rounds 2] [
 
 import argparse
 import json
-import queue
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import torch
@@ -26,6 +23,7 @@ from pydicom import dcmread
 from config import InferenceSettings, Settings, StorageSettings
 from db.models import ImageType
 from inference.model import ModelConfig, build_model, save_weights
+from inference.slide_stream import time_jobs
 from plugin.analysis.allocator import keep_freed_memory
 from plugin.analysis.contract import JobContext, SlideFiles, StoredInstance
 from plugin.analysis.pipeline import SlidePipeline
@@ -60,31 +58,7 @@ def context(folder: Path, job_id: int, device: str) -> JobContext:
 
 def run(pipeline: SlidePipeline, contexts: list[JobContext], in_flight: int) -> float:
     """Seconds for every slide, with `in_flight` workers taking jobs (as WorkerPool does)."""
-    jobs: queue.Queue[JobContext] = queue.Queue()
-    for item in contexts:
-        jobs.put(item)
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        while True:
-            try:
-                job = jobs.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                pipeline(job)
-            except BaseException as error:  # noqa: BLE001 - reported after the run
-                errors.append(error)
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=work) for _ in range(in_flight)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return time.perf_counter() - started
+    return time_jobs(contexts, in_flight, pipeline)
 
 
 def main() -> None:

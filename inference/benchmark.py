@@ -19,7 +19,7 @@ from statistics import median_low
 
 import torch
 
-from inference.batches import BatchProducer
+from inference.batches import BatchProducer, ReadPlan
 from inference.devices import device_name, precision_name
 from inference.engine import Engine, EngineOptions
 from inference.model import LoadedModel, forward_flops
@@ -182,9 +182,12 @@ def run_benchmark(plan: BenchPlan, source: RegionSource, source_name: str) -> Be
         torch.set_num_threads(before)
 
 
-def measure_reading(engine: Engine, source: RegionSource) -> ReadingFigures:
-    """Read every tile the engine would read, with its reader threads, and no model."""
-    plan = engine.reading_plan(source)
+def measure_reading(
+    engine: Engine, source: RegionSource, plan: ReadPlan | None = None
+) -> ReadingFigures:
+    """Read every tile the engine would read (its `plan`, made now when not given: tissue and
+    quality gate included), with its reader threads, and no model."""
+    plan = engine.reading_plan(source) if plan is None else plan
     threads = engine.options.reader_threads
     announce_reads(source, plan.grid, plan.layout, plan.tiles)
     cpu, wall = time.process_time(), time.perf_counter()

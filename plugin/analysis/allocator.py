@@ -1,12 +1,14 @@
 """glibc's malloc, tuned for the large short-lived tensors of inference on a CPU.
 
 By default glibc gives freed memory at the top of its heap back to the kernel and maps
-large blocks afresh, so each batch page-faults its activations in again: a CPU forward pass
-took 1.8x as long here. Keeping freed memory bounds the resident size by its peak instead.
+large blocks afresh, so each batch page-faults its activations in again. Keeping freed
+memory bounds the resident size by its peak instead.
 
 That holds for the main arena only: glibc gives each thread that allocates an arena of its
 own, whose heaps cannot grow past 64 MiB, so a thread's large blocks are mapped afresh
-whatever the threshold (the model ran 1.5x slower on a worker thread than on the main one).
+whatever the threshold: `pathsentry bench`'s `stream_efficiency`, whose model runs on
+worker threads as in `serve`, went from 0.51-0.54 to 0.84-0.87 with one arena
+(bench/results/cpu-amd-epyc-demo-one-arena.json).
 So every thread shares the main arena; call this before the process starts its threads
 (an arena made before stays in use). Called by the commands that run the model (`serve`,
 `worker` and `bench` when it runs on a CPU), never by library code.
